@@ -1,0 +1,18 @@
+import type { IncomingMessage } from '../session/wa-client';
+
+export interface CommandContext {
+  readonly message: IncomingMessage;
+  /** The text after the command word, trimmed. */
+  readonly args: string;
+  /** Every registered command, for !help. */
+  readonly commands: readonly Command[];
+  readonly prefix: string;
+}
+
+/** One bot command. Adding a command is adding one file to `commands/` and listing it there. */
+export interface Command {
+  /** The word after the prefix, lower case, e.g. "ping" for "!ping". */
+  readonly name: string;
+  readonly description: string;
+  run(context: CommandContext): Promise<void>;
+}

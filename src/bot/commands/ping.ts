@@ -1,0 +1,9 @@
+import type { Command } from '../command';
+
+export const ping: Command = {
+  name: 'ping',
+  description: 'Check that the bot is alive (answers "pong").',
+  async run({ message }) {
+    await message.reply('pong');
+  },
+};

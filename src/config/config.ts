@@ -1,0 +1,47 @@
+import type { LogLevel } from '../logging/log-levels';
+
+/** The daemon's configuration: validated once at start, then frozen. See DESIGN.md section 3. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly clientId: string;
+  /** Absolute. LocalAuth keeps the profile in `authPath/session-<clientId>`. */
+  readonly authPath: string;
+  /** Absolute. `sessionDir` = `authPath/session-<clientId>`. */
+  readonly sessionDir: string;
+  /** Absolute. whatsapp-web.js's local web version cache. */
+  readonly webCachePath: string;
+  readonly webVersion: string | null;
+  /** A missing cached `webVersion` is an error instead of a load from the network. */
+  readonly webCacheStrict: boolean;
+  /** Explicit browser (CHROME_PATH / PUPPETEER_EXECUTABLE_PATH); null = detect. */
+  readonly chromePath: string | null;
+  /** Extra Chromium flags, appended after the daemon's own. */
+  readonly chromiumArgs: readonly string[];
+  readonly adminToken: string | null;
+  readonly logLevel: LogLevel;
+  readonly logFormat: 'json' | 'pretty';
+  /** Print the pairing QR to the log as a terminal QR (for log viewers such as Render's). */
+  readonly qrInLogs: boolean;
+  readonly takeoverOnConflict: boolean;
+  readonly takeoverTimeoutMs: number;
+  readonly reconnect: {
+    readonly baseMs: number;
+    readonly maxMs: number;
+    /** Attempts since the last `ready` before giving up (`failed`); 0 = never give up. */
+    readonly maxAttempts: number;
+  };
+  readonly timeouts: {
+    /** From launch to a QR or `authenticated`. */
+    readonly startMs: number;
+    /** From `authenticated` to `ready`. */
+    readonly readyMs: number;
+    readonly watchdogIntervalMs: number;
+    readonly watchdogTimeoutMs: number;
+    /** SIGTERM to exit, hard limit. */
+    readonly shutdownMs: number;
+  };
+  /** Restart the browser (keeping the session) when its process tree exceeds this; 0 = off. */
+  readonly browserRssLimitMb: number;
+  readonly botPrefix: string;
+}

@@ -1,0 +1,102 @@
+import path from 'node:path';
+import type { Config } from './config';
+import { ConfigError } from './config-error';
+import { EnvReader } from './env-reader';
+import { LOG_LEVELS } from '../logging/log-levels';
+
+const CLIENT_ID_PATTERN = /^[-_\w]+$/;
+/** Long enough that guessing it over HTTP is hopeless. */
+const MIN_ADMIN_TOKEN_LENGTH = 16;
+const HOUR_MS = 3_600_000;
+
+export interface LoadConfigOptions {
+  /** Relative paths resolve against this; main passes `process.cwd()`. */
+  readonly cwd: string;
+}
+
+/**
+ * Builds the frozen configuration from an environment map. Pure: it reads no files and
+ * no globals, so tests pass a plain object. Throws `ConfigError` listing every problem.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>, options: LoadConfigOptions): Config {
+  const read = new EnvReader(env);
+
+  const port = read.integer('PORT', 3000, 0, 65535, 'To resolve, set PORT to a free port, e.g. PORT=3000.');
+  const host = read.string('HOST', '0.0.0.0');
+
+  const clientId = read.string('CLIENT_ID', 'wa-tether');
+  if (!CLIENT_ID_PATTERN.test(clientId)) {
+    read.fail(`CLIENT_ID may contain only letters, digits, "_" and "-" (got "${clientId}"). To resolve, set e.g. CLIENT_ID=my-bot.`);
+  }
+
+  const authPath = path.resolve(options.cwd, read.string('AUTH_PATH', './.wwebjs_auth'));
+  const webCachePath = path.resolve(options.cwd, read.string('WEB_CACHE_PATH', './.wwebjs_cache'));
+
+  const webVersion = read.raw('WEB_VERSION') ?? null;
+  if (webVersion !== null && !/^\d+\.\d+\.\d+/.test(webVersion)) {
+    read.fail(`WEB_VERSION must look like 2.3000.1017054665 (got "${webVersion}"). To resolve, unset it to use the library's default.`);
+  }
+
+  const adminToken = read.raw('ADMIN_TOKEN') ?? null;
+  if (adminToken !== null && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    read.fail(
+      `ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters. To resolve, generate one with: openssl rand -hex 24`,
+    );
+  }
+
+  const baseMs = read.integer('RECONNECT_BASE_MS', 5_000, 100, HOUR_MS, 'The first reconnect delay; default 5000.');
+  const maxMs = read.integer('RECONNECT_MAX_MS', 30_000, 100, HOUR_MS, 'The reconnect delay cap; default 30000.');
+  if (maxMs < baseMs) read.fail(`RECONNECT_MAX_MS (${maxMs}) must not be below RECONNECT_BASE_MS (${baseMs}).`);
+
+  const watchdogIntervalMs = read.integer('WATCHDOG_INTERVAL_MS', 30_000, 1_000, HOUR_MS, 'How often a ready page is probed.');
+  const watchdogTimeoutMs = read.integer('WATCHDOG_TIMEOUT_MS', 10_000, 100, HOUR_MS, 'How long a probe may take.');
+  const shutdownMs = read.integer('SHUTDOWN_TIMEOUT_MS', 8_000, 500, 60_000, 'Render sends SIGKILL about 30 s after SIGTERM.');
+
+  const config: Config = {
+    port,
+    host,
+    clientId,
+    authPath,
+    sessionDir: path.join(authPath, `session-${clientId}`),
+    webCachePath,
+    webVersion,
+    webCacheStrict: read.boolean('WEB_CACHE_STRICT', false),
+    chromePath: read.raw('CHROME_PATH') ?? read.raw('PUPPETEER_EXECUTABLE_PATH') ?? null,
+    chromiumArgs: splitArgs(read.raw('CHROMIUM_ARGS')),
+    adminToken,
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: read.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, 'pretty'),
+    qrInLogs: read.boolean('QR_IN_LOGS', true),
+    takeoverOnConflict: read.boolean('TAKEOVER_ON_CONFLICT', false),
+    takeoverTimeoutMs: read.integer('TAKEOVER_TIMEOUT_MS', 0, 0, HOUR_MS, 'Delay before taking over a CONFLICT.'),
+    reconnect: {
+      baseMs,
+      maxMs,
+      maxAttempts: read.integer('RECONNECT_MAX_ATTEMPTS', 10, 0, 1_000_000, '0 means never give up.'),
+    },
+    timeouts: {
+      startMs: read.integer('START_TIMEOUT_MS', 120_000, 1_000, HOUR_MS, 'Launch to QR or authenticated.'),
+      readyMs: read.integer('READY_TIMEOUT_MS', 90_000, 1_000, HOUR_MS, 'Authenticated to ready.'),
+      watchdogIntervalMs,
+      watchdogTimeoutMs,
+      shutdownMs,
+    },
+    browserRssLimitMb: read.integer('BROWSER_RSS_LIMIT_MB', 0, 0, 1_000_000, '0 turns the memory watchdog off.'),
+    botPrefix: read.string('BOT_PREFIX', '!'),
+  };
+
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return deepFreeze(config);
+}
+
+/** Splits CHROMIUM_ARGS on whitespace; quoting is not supported, flags never need spaces here. */
+function splitArgs(value: string | undefined): string[] {
+  return value === undefined ? [] : value.split(/\s+/).filter((arg) => arg.length > 0);
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child !== null && typeof child === 'object') deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}

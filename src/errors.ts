@@ -1,0 +1,42 @@
+/**
+ * The daemon's error codes. Each failure domain has one code; HTTP maps codes to status
+ * in one place (`http/error-handler.ts`), and messages always say what to do.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'BROWSER_NOT_FOUND'
+  | 'BROWSER_LAUNCH_FAILED'
+  | 'INSTANCE_LOCKED'
+  | 'AUTH_PATH_UNWRITABLE'
+  | 'NOT_READY'
+  | 'NO_QR'
+  | 'SHUTTING_DOWN'
+  | 'CLEAR_FAILED'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'BAD_REQUEST'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'INTERNAL';
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AppError';
+  }
+}
+
+/** A message for logs and state from anything thrown: whatsapp-web.js throws bare strings too. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  try {
+    return JSON.stringify(error);
+  } catch {
+    return String(error);
+  }
+}

@@ -1,0 +1,64 @@
+/** The lifecycle states of DESIGN.md section 1. */
+export const SESSION_STATES = [
+  'starting',
+  'qr',
+  'authenticated',
+  'ready',
+  'reconnecting',
+  'logged_out',
+  'failed',
+  'stopping',
+] as const;
+
+export type SessionState = (typeof SESSION_STATES)[number];
+
+/** Who the linked WhatsApp account is. */
+export interface PairedAccount {
+  /** The account's number (the user part of its wid), e.g. "15550001111". */
+  readonly id: string;
+  /** The account's display name, when WhatsApp told us. */
+  readonly name: string | null;
+}
+
+export interface CurrentQr {
+  /** The raw pairing payload. Secret: whoever has it can link a device. */
+  readonly payload: string;
+  readonly issuedAt: Date;
+}
+
+/**
+ * An immutable picture of the session, taken whenever it changes. Everything outside
+ * the supervisor (HTTP, admin page, logs) reads this and nothing else.
+ */
+export interface SessionSnapshot {
+  readonly state: SessionState;
+  /** When `state` was entered. */
+  readonly since: Date;
+  /** The linked account, from the live client or, before it is up, from the metadata file. */
+  readonly me: PairedAccount | null;
+  readonly qr: CurrentQr | null;
+  /** A QR was asked for although a session existed: it expired or was revoked on the phone. */
+  readonly sessionExpired: boolean;
+  /** Human-readable explanation of the state, safe for operators and logs. */
+  readonly message: string;
+  /** Reconnect attempts since the last `ready`. */
+  readonly reconnectAttempt: number;
+  /** When the next reconnect attempt starts (only in `reconnecting`). */
+  readonly nextRetryAt: Date | null;
+  /** The last error that moved the state, redacted to a message. */
+  readonly lastError: string | null;
+}
+
+/** What the HTTP layer may ask of the session: read a snapshot, watch it, clear it. */
+export interface SessionControl {
+  snapshot(): SessionSnapshot;
+  /** Calls `listener` on every change; returns the unsubscribe function. */
+  subscribe(listener: (snapshot: SessionSnapshot) => void): () => void;
+  /** Logs out if possible, wipes the profile, comes back with a fresh QR. Idempotent, serialized. */
+  clear(): Promise<ClearResult>;
+}
+
+export interface ClearResult {
+  readonly loggedOut: boolean;
+  readonly wiped: boolean;
+}
