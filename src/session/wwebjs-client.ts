@@ -1,0 +1,133 @@
+import { Client, type Message } from 'whatsapp-web.js';
+import type { Browser } from 'puppeteer';
+import { TetherAuth } from './tether-auth';
+import type { IncomingMessage, WaClient, WaClientEvent, WaClientFactory } from './wa-client';
+import type { PairedAccount } from './session-state';
+
+export interface WwebjsClientOptions {
+  readonly clientId: string;
+  readonly authPath: string;
+  readonly webCachePath: string;
+  readonly webVersion: string | null;
+  readonly webCacheStrict: boolean;
+  readonly executablePath: string;
+  readonly args: readonly string[];
+  readonly takeoverOnConflict: boolean;
+  readonly takeoverTimeoutMs: number;
+  /** Per CDP call; a hung page otherwise blocks a call for puppeteer's default 180 s. */
+  readonly protocolTimeoutMs?: number;
+}
+
+/** The factory the daemon runs with: each call makes a fresh whatsapp-web.js Client. */
+export function wwebjsClientFactory(options: WwebjsClientOptions): WaClientFactory {
+  return () => new WwebjsClient(options);
+}
+
+/**
+ * Owns one whatsapp-web.js `Client`; nothing else in the daemon touches it. Re-emits the
+ * library's events as `WaClientEvent`s, each listener guarded.
+ */
+class WwebjsClient implements WaClient {
+  private readonly client: Client;
+  private readonly listeners: Array<(event: WaClientEvent) => void> = [];
+  private browser: Browser | null = null;
+
+  constructor(options: WwebjsClientOptions) {
+    this.client = new Client({
+      authStrategy: new TetherAuth({
+        clientId: options.clientId,
+        dataPath: options.authPath,
+        onBrowser: (browser) => this.watchBrowser(browser),
+        onHandlerError: (error) => this.emit({ type: 'internal_error', error }),
+      }),
+      ...(options.webVersion === null ? {} : { webVersion: options.webVersion }),
+      webVersionCache: { type: 'local', path: options.webCachePath, strict: options.webCacheStrict },
+      takeoverOnConflict: options.takeoverOnConflict,
+      takeoverTimeoutMs: options.takeoverTimeoutMs,
+      puppeteer: {
+        executablePath: options.executablePath,
+        headless: true,
+        args: [...options.args],
+        protocolTimeout: options.protocolTimeoutMs ?? 60_000,
+        // The daemon owns signals: puppeteer's own handlers would kill Chromium and
+        // call process.exit() behind the supervisor's back on SIGTERM/SIGINT.
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+      },
+    });
+    this.wireEvents();
+  }
+
+  onEvent(listener: (event: WaClientEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  initialize(): Promise<void> {
+    return this.client.initialize();
+  }
+
+  async destroy(): Promise<void> {
+    await this.client.destroy();
+  }
+
+  async logout(): Promise<void> {
+    await this.client.logout();
+  }
+
+  async getState(): Promise<string | null> {
+    // Before login 1.34.6 answers null; the supervisor drives state from events instead.
+    const state: unknown = await this.client.getState();
+    return typeof state === 'string' ? state : null;
+  }
+
+  browserPid(): number | null {
+    return this.browser?.process()?.pid ?? null;
+  }
+
+  private watchBrowser(browser: Browser): void {
+    this.browser = browser;
+    browser.on('disconnected', () => this.emit({ type: 'browser_disconnected' }));
+  }
+
+  private wireEvents(): void {
+    const client = this.client;
+    client.on('qr', (payload: string) => this.emit({ type: 'qr', payload }));
+    client.on('authenticated', () => this.emit({ type: 'authenticated' }));
+    client.on('auth_failure', (message: unknown) => this.emit({ type: 'auth_failure', message: String(message) }));
+    client.on('ready', () => this.emit({ type: 'ready', me: this.me() }));
+    client.on('disconnected', (reason: unknown) => this.emit({ type: 'disconnected', reason: String(reason) }));
+    client.on('change_state', (state: unknown) => this.emit({ type: 'change_state', state: String(state) }));
+    client.on('message', (message: Message) => this.emit({ type: 'message', message: toIncoming(message) }));
+  }
+
+  private me(): PairedAccount | null {
+    const info = this.client.info as { wid?: { user?: string }; pushname?: string } | undefined;
+    const id = info?.wid?.user;
+    if (!id) return null;
+    return { id, name: info?.pushname || null };
+  }
+
+  private emit(event: WaClientEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure must not stop the others nor reach the library's emitter;
+        // the supervisor's listener logs its own errors.
+      }
+    }
+  }
+}
+
+function toIncoming(message: Message): IncomingMessage {
+  return {
+    from: message.from,
+    body: message.body ?? '',
+    fromMe: message.fromMe,
+    isStatus: message.isStatus === true || message.from === 'status@broadcast',
+    reply: async (text: string) => {
+      await message.reply(text);
+    },
+  };
+}
