@@ -1,0 +1,324 @@
+// The admin page of wa-tether: live session state over Server-Sent Events (/api/events),
+// falling back to polling /api/session/status when the stream is unavailable.
+// A file of its own because the page's CSP forbids inline scripts.
+'use strict';
+
+(function () {
+  var POLL_MS = 3000;
+  /** While polling, how often to try the event stream again. */
+  var SSE_RETRY_MS = 30000;
+
+  var STATES = {
+    starting: { headline: 'Starting WhatsApp Web…', since: 'Starting since', art: 'wait' },
+    qr: { headline: 'Scan the QR to pair', since: 'Waiting since', art: 'none' },
+    authenticated: { headline: 'Phone accepted, syncing…', since: 'Syncing since', art: 'wait' },
+    ready: { headline: 'Connected', since: 'Connected since', art: 'ok' },
+    reconnecting: { headline: 'Reconnecting…', since: 'Disconnected since', art: 'wait' },
+    logged_out: { headline: 'Logged out', since: 'Logged out since', art: 'wait' },
+    failed: { headline: 'Gave up reconnecting', since: 'Failed since', art: 'bad' },
+    stopping: { headline: 'Shutting down', since: 'Stopping since', art: 'wait' },
+  };
+
+  var $ = function (id) {
+    return document.getElementById(id);
+  };
+
+  var snapshot = null;
+  var disk = null;
+  var qrShownFor = null;
+  var events = null;
+  var polling = false;
+  var pollTimer = null;
+  var sseRetryTimer = null;
+  var diskRequest = null;
+
+  // ---- formatting -------------------------------------------------------
+
+  function describeAccount(me) {
+    return me.name ? me.name + ' (+' + me.id + ')' : '+' + me.id;
+  }
+
+  function relative(iso) {
+    var seconds = Math.round((new Date(iso).getTime() - Date.now()) / 1000);
+    var abs = Math.abs(seconds);
+    var text;
+    if (abs < 5) return 'just now';
+    if (abs < 60) text = abs + ' s';
+    else if (abs < 3600) text = Math.round(abs / 60) + ' min';
+    else if (abs < 86400) text = Math.round(abs / 3600) + ' h';
+    else text = Math.round(abs / 86400) + ' d';
+    return seconds < 0 ? text + ' ago' : 'in ' + text;
+  }
+
+  function when(iso) {
+    var date = new Date(iso);
+    var sameDay = date.toDateString() === new Date().toDateString();
+    var clock = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    var stamp = sameDay ? clock : date.toLocaleDateString() + ' ' + clock;
+    return stamp + ' (' + relative(iso) + ')';
+  }
+
+  function bytes(n) {
+    if (n < 1024) return n + ' B';
+    if (n < 1048576) return (n / 1024).toFixed(1) + ' kB';
+    if (n < 1073741824) return (n / 1048576).toFixed(1) + ' MB';
+    return (n / 1073741824).toFixed(2) + ' GB';
+  }
+
+  function setText(id, text) {
+    var el = $(id);
+    if (el.textContent !== text) el.textContent = text;
+  }
+
+  // ---- rendering --------------------------------------------------------
+
+  function renderQr(s) {
+    var section = $('qr-section');
+    var img = $('qr-img');
+    if (!s.hasQr || !s.qrIssuedAt) {
+      section.hidden = true;
+      qrShownFor = null;
+      img.removeAttribute('src');
+      return;
+    }
+    section.hidden = false;
+    if (qrShownFor !== s.qrIssuedAt) {
+      qrShownFor = s.qrIssuedAt;
+      img.src = '/api/qr.png?v=' + encodeURIComponent(s.qrIssuedAt);
+    }
+    setText('qr-age', 'QR issued ' + relative(s.qrIssuedAt) + '; it refreshes by itself.');
+  }
+
+  function renderMe(s) {
+    if (s.me && s.state === 'ready') return 'connected as ' + describeAccount(s.me);
+    if (s.me) return 'last paired as ' + describeAccount(s.me);
+    return 'Not paired yet';
+  }
+
+  function renderReconnect(s) {
+    var row = $('reconnect-row');
+    if (s.state !== 'reconnecting' && !(s.reconnectAttempt > 0 && s.state !== 'ready')) {
+      row.hidden = true;
+      return;
+    }
+    row.hidden = false;
+    var text = 'attempt ' + s.reconnectAttempt;
+    if (s.nextRetryAt) text += ', next try ' + relative(s.nextRetryAt);
+    setText('reconnect', text);
+  }
+
+  function renderDisk() {
+    if (!disk) return setText('disk', '–');
+    if (!disk.exists) return setText('disk', 'none');
+    var text = bytes(disk.size);
+    if (disk.lastModified) text += ', changed ' + relative(disk.lastModified);
+    setText('disk', text);
+  }
+
+  function render() {
+    if (!snapshot) return;
+    var s = snapshot;
+    var meta = STATES[s.state] || { headline: s.state, since: 'Since', art: 'wait' };
+    var badge = $('state');
+    setText('state', s.state);
+    badge.setAttribute('data-state', s.state);
+    setText('headline', meta.headline);
+    setText('message', s.message);
+    $('expired').hidden = !s.sessionExpired;
+    $('art').setAttribute('data-state', s.hasQr ? 'none' : meta.art);
+    renderQr(s);
+    setText('me', renderMe(s));
+    setText('since-label', meta.since);
+    setText('since', when(s.since));
+    renderReconnect(s);
+    renderDisk();
+    document.title = meta.headline.replace(/…$/, '') + ' · wa-tether';
+  }
+
+  function setLive(mode, text) {
+    var live = $('live');
+    live.setAttribute('data-mode', mode);
+    setText('live', text);
+  }
+
+  function onSnapshot(next) {
+    var changed = !snapshot || snapshot.state !== next.state || snapshot.qrIssuedAt !== next.qrIssuedAt;
+    snapshot = next;
+    render();
+    if (changed) refreshDisk();
+  }
+
+  // ---- data sources -----------------------------------------------------
+
+  function getJson(url, init) {
+    return fetch(url, Object.assign({ cache: 'no-store', headers: { Accept: 'application/json' } }, init)).then(
+      function (res) {
+        return res
+          .json()
+          .catch(function () {
+            return null;
+          })
+          .then(function (body) {
+            return { ok: res.ok, status: res.status, body: body };
+          });
+      },
+    );
+  }
+
+  function fromStatus(body) {
+    return {
+      state: body.state,
+      since: body.since,
+      me: body.me,
+      message: body.stateMessage || body.message,
+      sessionExpired: body.sessionExpired,
+      hasQr: body.hasQr,
+      qrIssuedAt: body.qrIssuedAt,
+      reconnectAttempt: body.reconnectAttempt || 0,
+      nextRetryAt: body.nextRetryAt,
+    };
+  }
+
+  function explainFailure(result) {
+    if (result.status === 401) return 'Not authorized: reload the page and enter ADMIN_TOKEN as the password.';
+    if (result.status === 403) return 'Refused: this daemon has no ADMIN_TOKEN and answers its own host only.';
+    if (result.body && result.body.error) return result.body.error.message;
+    return 'The daemon answered ' + result.status + '.';
+  }
+
+  function refreshDisk() {
+    if (diskRequest) return diskRequest;
+    diskRequest = getJson('/api/session/status')
+      .then(function (result) {
+        if (!result.ok || !result.body) return null;
+        disk = result.body;
+        renderDisk();
+        return result.body;
+      })
+      .catch(function () {
+        return null;
+      })
+      .then(function (body) {
+        diskRequest = null;
+        return body;
+      });
+    return diskRequest;
+  }
+
+  function poll() {
+    pollTimer = null;
+    getJson('/api/session/status')
+      .then(function (result) {
+        if (!polling) return; // the stream came back while this request was out
+        if (!result.ok || !result.body) {
+          setLive('error', explainFailure(result));
+          return;
+        }
+        disk = result.body;
+        setLive('polling', 'Updating every 3 s (live stream unavailable)');
+        onSnapshot(fromStatus(result.body));
+      })
+      .catch(function () {
+        if (polling) setLive('error', 'Cannot reach the daemon; retrying…');
+      })
+      .then(function () {
+        if (polling) pollTimer = setTimeout(poll, POLL_MS);
+      });
+  }
+
+  function startPolling() {
+    if (!polling) {
+      polling = true;
+      poll();
+    }
+    if (sseRetryTimer === null) {
+      sseRetryTimer = setTimeout(function () {
+        sseRetryTimer = null;
+        connectEvents();
+      }, SSE_RETRY_MS);
+    }
+  }
+
+  function stopPolling() {
+    polling = false;
+    clearTimeout(pollTimer);
+    pollTimer = null;
+  }
+
+  function connectEvents() {
+    if (typeof window.EventSource !== 'function') return startPolling();
+    var source = new EventSource('/api/events');
+    events = source;
+    source.addEventListener('state', function (event) {
+      if (events !== source) return;
+      stopPolling();
+      setLive('live', 'Live');
+      onSnapshot(JSON.parse(event.data));
+    });
+    source.onerror = function () {
+      // Closed for good (401, 403, 503) or dropped: either way poll until the stream is back.
+      source.close();
+      if (events === source) events = null;
+      startPolling();
+    };
+  }
+
+  // ---- re-pair ----------------------------------------------------------
+
+  function showResult(ok, text) {
+    var result = $('repair-result');
+    result.hidden = false;
+    result.setAttribute('data-ok', ok ? 'true' : 'false');
+    result.textContent = text;
+  }
+
+  function setConfirming(confirming) {
+    $('repair').hidden = confirming;
+    $('repair-confirm').hidden = !confirming;
+    if (confirming) $('repair-yes').focus();
+  }
+
+  function repair() {
+    var yes = $('repair-yes');
+    var cancel = $('repair-cancel');
+    yes.disabled = true;
+    cancel.disabled = true;
+    yes.textContent = 'Re-pairing…';
+    getJson('/api/session/clear', { method: 'DELETE' })
+      .then(function (result) {
+        if (result.ok && result.body && result.body.success) showResult(true, result.body.message);
+        else showResult(false, 'Re-pair failed: ' + explainFailure(result));
+      })
+      .catch(function () {
+        showResult(false, 'Re-pair failed: cannot reach the daemon.');
+      })
+      .then(function () {
+        yes.disabled = false;
+        cancel.disabled = false;
+        yes.textContent = 'Yes, log out and re-pair';
+        setConfirming(false);
+        refreshDisk();
+      });
+  }
+
+  function start() {
+    $('repair').addEventListener('click', function () {
+      $('repair-result').hidden = true;
+      setConfirming(true);
+    });
+    $('repair-cancel').addEventListener('click', function () {
+      setConfirming(false);
+    });
+    $('repair-yes').addEventListener('click', repair);
+    $('qr-img').addEventListener('error', function () {
+      // Most likely the QR was replaced or consumed between the event and the request.
+      setText('qr-age', 'This QR is no longer valid; waiting for the next one…');
+    });
+    // Relative times ("5 s ago", "next try in 4 s") stay current between events.
+    setInterval(render, 1000);
+    connectEvents();
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();

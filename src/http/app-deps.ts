@@ -1,0 +1,20 @@
+import type { Config } from '../config/config';
+import type { Logger } from '../logging/logger';
+import type { SessionInspector } from '../session/session-info';
+import type { SessionControl } from '../session/session-state';
+
+/** Everything the HTTP layer needs, passed in so tests hand it fakes. */
+export interface AppDeps {
+  readonly session: SessionControl;
+  /** Read through `current()` only: request handlers never walk the profile. */
+  readonly inspector: SessionInspector;
+  readonly config: Pick<Config, 'adminToken' | 'clientId' | 'authPath' | 'sessionDir'>;
+  readonly logger: Logger;
+  /** Folder holding `qr.html` and `assets/`. */
+  readonly publicDir: string;
+  readonly now?: () => Date;
+  /** True once shutdown began: health answers 503 and new event streams are refused. */
+  readonly isShuttingDown?: () => boolean;
+  /** Interval of the keep-alive comment on `/api/events`; 15 s by default, shorter in tests. */
+  readonly sseHeartbeatMs?: number;
+}

@@ -1,0 +1,40 @@
+import express from 'express';
+import { createAdminAuth } from './admin-auth';
+import type { AppDeps } from './app-deps';
+import { createBodyLimits } from './body-limits';
+import { createErrorHandler, notFound } from './error-handler';
+import { adminPageRoutes } from './routes/admin-page';
+import { eventRoutes } from './routes/events';
+import { healthRoutes } from './routes/health';
+import { qrRoutes } from './routes/qr';
+import { sessionRoutes } from './routes/session';
+import { securityHeaders } from './security-headers';
+
+export type { AppDeps } from './app-deps';
+
+/**
+ * Builds the operator surface of DESIGN.md section 2. No side effects beyond one warning
+ * when ADMIN_TOKEN is unset: it neither listens nor reads the environment (main.ts does).
+ */
+export function createApp(deps: AppDeps): express.Express {
+  const logger = deps.logger.child({ component: 'http' });
+  const scoped: AppDeps = { ...deps, logger };
+  const auth = createAdminAuth(deps.config.adminToken, logger);
+
+  const app = express();
+  app.disable('x-powered-by');
+  // Auth looks at the socket's address only; X-Forwarded-* is never believed.
+  app.set('trust proxy', false);
+
+  app.use(securityHeaders);
+  app.use(createBodyLimits());
+  app.use(healthRoutes(scoped, auth));
+  app.use(sessionRoutes(scoped, auth));
+  app.use(qrRoutes(scoped, auth));
+  app.use(eventRoutes(scoped, auth));
+  app.use(adminPageRoutes(scoped, auth));
+  app.use(notFound);
+  app.use(createErrorHandler(logger));
+
+  return app;
+}

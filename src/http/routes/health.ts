@@ -1,0 +1,61 @@
+import { Router } from 'express';
+import type { SessionState } from '../../session/session-state';
+import type { AdminAuth } from '../admin-auth';
+import type { AppDeps } from '../app-deps';
+import { methodNotAllowed } from '../method-not-allowed';
+
+type HealthStatus = 'pass' | 'warn' | 'fail';
+
+/**
+ * Only what a process restart can fix fails the check (DESIGN.md section 2): Render restarts
+ * a service after about a minute of failures, and a restart would not make anyone scan a QR.
+ */
+export function healthOf(state: SessionState, shuttingDown: boolean): HealthStatus {
+  if (shuttingDown || state === 'failed' || state === 'stopping') return 'fail';
+  return state === 'ready' ? 'pass' : 'warn';
+}
+
+/**
+ * `GET /api/health`: public, answered from memory (the snapshot and the inspector's cached
+ * picture), so it stays fast whatever the browser or the disk is doing.
+ */
+export function healthRoutes(deps: AppDeps, auth: AdminAuth): Router {
+  const router = Router();
+  const now = deps.now ?? (() => new Date());
+
+  router.get('/api/health', (req, res) => {
+    const snapshot = deps.session.snapshot();
+    const status = healthOf(snapshot.state, deps.isShuttingDown?.() ?? false);
+    const body: Record<string, unknown> = {
+      status,
+      whatsapp: snapshot.state,
+      authenticated: snapshot.state === 'authenticated' || snapshot.state === 'ready',
+    };
+    if (auth.isAdmin(req)) {
+      const info = deps.inspector.current();
+      Object.assign(body, {
+        time: now().toISOString(),
+        since: snapshot.since.toISOString(),
+        message: snapshot.message,
+        me: snapshot.me,
+        session: {
+          exists: info.exists,
+          info: {
+            exists: info.exists,
+            lastModified: info.lastModified?.toISOString() ?? null,
+            size: info.size,
+            path: info.path,
+          },
+          authPath: deps.config.authPath,
+          clientId: deps.config.clientId,
+        },
+      });
+    }
+    res.status(status === 'fail' ? 503 : 200);
+    res.type('application/health+json');
+    res.send(JSON.stringify(body));
+  });
+  router.all('/api/health', methodNotAllowed('GET'));
+
+  return router;
+}

@@ -1,0 +1,50 @@
+import { Router } from 'express';
+import QRCode from 'qrcode';
+import { AppError } from '../../errors';
+import type { CurrentQr, SessionSnapshot, SessionState } from '../../session/session-state';
+import type { AdminAuth } from '../admin-auth';
+import type { AppDeps } from '../app-deps';
+import { methodNotAllowed } from '../method-not-allowed';
+
+const NO_QR_HINTS: Readonly<Record<SessionState, string>> = {
+  starting: 'A QR appears once WhatsApp Web has loaded; try again in a few seconds.',
+  qr: 'A new one is on its way; try again in a moment.',
+  authenticated: 'The phone was accepted and WhatsApp is syncing, so no QR is needed.',
+  ready: 'WhatsApp is paired, so no QR is needed. To pair another phone, use "Re-pair" on /qr.',
+  reconnecting: 'The daemon is reconnecting with the saved session; a QR appears only if WhatsApp asks for one.',
+  logged_out: 'The session was logged out; a fresh QR appears in a few seconds.',
+  failed: 'The daemon gave up reconnecting. To resolve, restart the process.',
+  stopping: 'The daemon is shutting down.',
+};
+
+/** The QR of the snapshot, or the NO_QR error (404) that says why there is none. */
+function requireQr(snapshot: SessionSnapshot): CurrentQr {
+  if (snapshot.qr !== null) return snapshot.qr;
+  throw new AppError('NO_QR', `No QR right now: the session is ${snapshot.state}. ${NO_QR_HINTS[snapshot.state]}`);
+}
+
+/**
+ * `GET /api/qr` and `GET /api/qr.png` (admin). The payload is a pairing secret: it goes to
+ * authorized callers only, is never cached, and never logged.
+ */
+export function qrRoutes(deps: AppDeps, auth: AdminAuth): Router {
+  const router = Router();
+
+  router.get('/api/qr', auth.requireAdmin, (_req, res) => {
+    const snapshot = deps.session.snapshot();
+    const qr = requireQr(snapshot);
+    res.json({ state: snapshot.state, qr: qr.payload, issuedAt: qr.issuedAt.toISOString() });
+  });
+  router.all('/api/qr', methodNotAllowed('GET'));
+
+  router.get('/api/qr.png', auth.requireAdmin, async (_req, res) => {
+    const qr = requireQr(deps.session.snapshot());
+    // Dark on white whatever the page's theme: phone cameras read that best.
+    const png = await QRCode.toBuffer(qr.payload, { type: 'png', margin: 2, width: 320, errorCorrectionLevel: 'M' });
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('png').send(png);
+  });
+  router.all('/api/qr.png', methodNotAllowed('GET'));
+
+  return router;
+}

@@ -1,0 +1,51 @@
+import { Router } from 'express';
+import type { AdminAuth } from '../admin-auth';
+import type { AppDeps } from '../app-deps';
+import { describeDiskSession } from '../describe-disk-session';
+import { methodNotAllowed } from '../method-not-allowed';
+
+function clearMessage(loggedOut: boolean, wiped: boolean): string {
+  const steps = [loggedOut ? 'Logged out of WhatsApp' : 'No live session to log out of'];
+  steps.push(wiped ? 'deleted the saved session' : 'there was no saved session to delete');
+  return `${steps.join('; ')}. A new QR will appear at /qr in a few seconds.`;
+}
+
+/** `GET /api/session/status` and `DELETE /api/session/clear` (admin). */
+export function sessionRoutes(deps: AppDeps, auth: AdminAuth): Router {
+  const router = Router();
+
+  router.get('/api/session/status', auth.requireAdmin, (_req, res) => {
+    const snapshot = deps.session.snapshot();
+    const info = deps.inspector.current();
+    res.json({
+      exists: info.exists,
+      lastModified: info.lastModified?.toISOString() ?? null,
+      size: info.size,
+      path: info.path,
+      message: describeDiskSession(info, snapshot),
+      clientId: deps.config.clientId,
+      state: snapshot.state,
+      since: snapshot.since.toISOString(),
+      me: snapshot.me,
+      sessionExpired: snapshot.sessionExpired,
+      checkedAt: info.checkedAt.toISOString(),
+      // Enough of the live snapshot for the admin page when it polls instead of streaming.
+      stateMessage: snapshot.message,
+      hasQr: snapshot.qr !== null,
+      qrIssuedAt: snapshot.qr?.issuedAt.toISOString() ?? null,
+      reconnectAttempt: snapshot.reconnectAttempt,
+      nextRetryAt: snapshot.nextRetryAt?.toISOString() ?? null,
+    });
+  });
+  router.all('/api/session/status', methodNotAllowed('GET'));
+
+  // Any body is ignored; the body limits in front of every route already capped its size.
+  router.delete('/api/session/clear', auth.requireAdmin, async (_req, res) => {
+    deps.logger.info('Session clear requested over HTTP');
+    const result = await deps.session.clear();
+    res.json({ success: true, message: clearMessage(result.loggedOut, result.wiped) });
+  });
+  router.all('/api/session/clear', methodNotAllowed('DELETE'));
+
+  return router;
+}

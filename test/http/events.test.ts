@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { FakeSession, READY, WITH_QR } from './support/fakes';
+import { SseReader } from './support/sse-reader';
+import { bearer, startApp, type TestApp } from './support/start-app';
+
+async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function openStream(app: TestApp) {
+  const controller = new AbortController();
+  const res = await fetch(`${app.url}/api/events`, { headers: bearer(), signal: controller.signal });
+  assert.equal(res.status, 200);
+  assert.ok(res.body);
+  return { res, reader: new SseReader(res.body), close: () => controller.abort() };
+}
+
+describe('GET /api/events', () => {
+  const session = new FakeSession({ state: 'starting' });
+  let app: TestApp;
+  let shuttingDown = false;
+  before(async () => {
+    app = await startApp({ session, overrides: { sseHeartbeatMs: 50, isShuttingDown: () => shuttingDown } });
+  });
+  after(() => app.close());
+
+  it('is an uncached event stream', async () => {
+    const stream = await openStream(app);
+    try {
+      assert.match(stream.res.headers.get('content-type') ?? '', /^text\/event-stream/);
+      assert.equal(stream.res.headers.get('cache-control'), 'no-store');
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('sends the snapshot at once, then on every change, without the QR payload', async () => {
+    session.set({ state: 'starting', qr: null });
+    const stream = await openStream(app);
+    try {
+      const first = await stream.reader.nextEvent();
+      assert.equal(first?.event, 'state');
+      assert.equal(JSON.parse(first!.data).state, 'starting');
+
+      session.set(WITH_QR);
+      const second = await stream.reader.nextEvent();
+      assert.equal(second?.event, 'state');
+      assert.doesNotMatch(second!.data, /SECRET/);
+      assert.deepEqual(JSON.parse(second!.data), {
+        state: 'qr',
+        since: '2025-01-02T03:04:05.000Z',
+        me: null,
+        message: WITH_QR.message,
+        sessionExpired: false,
+        hasQr: true,
+        qrIssuedAt: '2025-01-02T03:05:00.000Z',
+        reconnectAttempt: 0,
+        nextRetryAt: null,
+      });
+
+      session.set({ ...READY, qr: null });
+      const third = await stream.reader.nextEvent();
+      assert.equal(JSON.parse(third!.data).state, 'ready');
+      assert.deepEqual(JSON.parse(third!.data).me, READY.me);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('sends heartbeat comments', async () => {
+    const stream = await openStream(app);
+    try {
+      await stream.reader.nextEvent();
+      const heartbeat = await stream.reader.next(1_000);
+      assert.equal(heartbeat?.event, ':');
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('unsubscribes when the client goes away', async () => {
+    await waitFor(() => session.subscriberCount === 0);
+    const streams = [await openStream(app), await openStream(app)];
+    await Promise.all(streams.map((s) => s.reader.nextEvent()));
+    assert.equal(session.subscriberCount, 2);
+    streams[0]!.close();
+    await waitFor(() => session.subscriberCount === 1);
+    streams[1]!.close();
+    await waitFor(() => session.subscriberCount === 0);
+    // Changes after the disconnect reach nobody and break nothing.
+    session.set({ state: 'reconnecting', reconnectAttempt: 1 });
+  });
+
+  it('ends the stream when the session starts stopping, so shutdown is not held up', async () => {
+    session.set({ state: 'ready' });
+    const stream = await openStream(app);
+    await stream.reader.nextEvent();
+    session.set({ state: 'stopping' });
+    assert.equal(JSON.parse((await stream.reader.nextEvent())!.data).state, 'stopping');
+    assert.equal(await stream.reader.next(), null);
+    await waitFor(() => session.subscriberCount === 0);
+  });
+
+  it('refuses new streams with 503 while shutting down', async () => {
+    shuttingDown = true;
+    try {
+      const res = await fetch(`${app.url}/api/events`, { headers: bearer() });
+      assert.equal(res.status, 503);
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'SHUTTING_DOWN');
+    } finally {
+      shuttingDown = false;
+    }
+  });
+});
