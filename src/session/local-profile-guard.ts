@@ -1,0 +1,100 @@
+import { access, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../logging/logger';
+import { clearStaleChromiumLocks, isSingletonOwnerAlive, type SingletonLockOwner } from './chromium-locks';
+import { endProcesses, findProfileProcesses } from './chromium-processes';
+import type { ProfileGuard } from './profile-guard';
+
+export interface LocalProfileGuardOptions {
+  readonly profileDir: string;
+  readonly logger: Logger;
+  /** How long Chromium gets to exit on SIGTERM before SIGKILL. */
+  readonly graceMs?: number;
+}
+
+const DEFAULT_GRACE_MS = 3_000;
+
+/**
+ * Keeps the profile directory launchable: ends Chromium processes that still hold it
+ * and clears the `Singleton*` locks they leave behind. Safe only under the instance lock
+ * on AUTH_PATH, which makes every Chromium on this profile one of ours.
+ */
+export class LocalProfileGuard implements ProfileGuard {
+  private readonly profileDir: string;
+  private readonly logger: Logger;
+  private readonly graceMs: number;
+
+  constructor(options: LocalProfileGuardOptions) {
+    this.profileDir = path.resolve(options.profileDir);
+    this.logger = options.logger;
+    this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+  }
+
+  async prepare(): Promise<void> {
+    const ended = await this.endHolders();
+    if (ended.length > 0) {
+      this.logger.warn(
+        `ended ${ended.length} orphaned Chromium processes holding the profile (left by a daemon that was killed)`,
+        { pids: ended, profileDir: this.profileDir },
+      );
+    }
+
+    const { removed, kept, owner } = await clearStaleChromiumLocks(this.profileDir, {
+      isOwnerAlive: (lockOwner) => this.isHeld(lockOwner),
+    });
+    if (removed.length > 0) {
+      this.logger.info(`removed stale Chromium locks: ${removed.join(', ')}`, { owner, profileDir: this.profileDir });
+    } else if (kept) {
+      this.logger.error('Chromium locks kept: a process still holds the profile, so the browser may refuse to start', {
+        owner,
+        profileDir: this.profileDir,
+      });
+    }
+  }
+
+  async killLeftovers(): Promise<number> {
+    const ended = await this.endHolders();
+    if (ended.length > 0) {
+      this.logger.warn(`ended ${ended.length} Chromium processes still holding the profile after the browser closed`, {
+        pids: ended,
+        profileDir: this.profileDir,
+      });
+    }
+    return ended.length;
+  }
+
+  async wipe(): Promise<void> {
+    await this.killLeftovers();
+    // Retries: a just-ended Chromium may still be releasing files (EBUSY/ENOTEMPTY).
+    await rm(this.profileDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    this.logger.info('deleted the session profile', { profileDir: this.profileDir });
+  }
+
+  private async endHolders(): Promise<number[]> {
+    const holders = await findProfileProcesses(this.profileDir);
+    if (holders.length === 0) return [];
+    const { ended, survivors } = await endProcesses(holders, this.graceMs);
+    if (survivors.length > 0) {
+      this.logger.error('Chromium processes holding the profile survived SIGKILL', {
+        pids: survivors,
+        profileDir: this.profileDir,
+      });
+    }
+    return [...ended];
+  }
+
+  /** With /proc, a process scan; without it, the pid check Chromium itself would make. */
+  private async isHeld(owner: SingletonLockOwner | null): Promise<boolean> {
+    if (!(await hasProcFs())) return isSingletonOwnerAlive(owner);
+    return (await findProfileProcesses(this.profileDir)).length > 0;
+  }
+}
+
+async function hasProcFs(): Promise<boolean> {
+  try {
+    await access('/proc/self/stat');
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { describeError } from '../errors';
+import type { Logger } from '../logging/logger';
+import type { PairedAccount } from './session-state';
+
+/** What the daemon remembers about the session outside the profile; times are ISO strings. */
+export interface SessionMetadata {
+  readonly pairedAt: string | null;
+  readonly me: PairedAccount | null;
+  readonly lastReadyAt: string | null;
+  readonly lastLoggedOutAt: string | null;
+  readonly logoutReason: string | null;
+}
+
+export const EMPTY_METADATA: SessionMetadata = Object.freeze({
+  pairedAt: null,
+  me: null,
+  lastReadyAt: null,
+  lastLoggedOutAt: null,
+  logoutReason: null,
+});
+
+export interface SessionMetadataStoreOptions {
+  readonly file: string;
+  readonly logger: Logger;
+}
+
+/** Beside the profile, not in it: wiping the profile must not forget when it was last logged out. */
+export function metadataPathFor(authPath: string, clientId: string): string {
+  return path.join(path.resolve(authPath), `wa-tether-${clientId}.json`);
+}
+
+/**
+ * The metadata file, read and written whole. Writes go to a temp file that is fsynced
+ * and renamed over the target, so a crash leaves the old file or the new one, never half
+ * of one. All operations run one at a time, so concurrent `update`s never lose a field.
+ */
+export class SessionMetadataStore {
+  private readonly file: string;
+  private readonly logger: Logger;
+  private last: SessionMetadata = EMPTY_METADATA;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: SessionMetadataStoreOptions) {
+    this.file = path.resolve(options.file);
+    this.logger = options.logger;
+  }
+
+  /** Never throws: a missing, unreadable or malformed file reads as `EMPTY_METADATA`. */
+  read(): Promise<SessionMetadata> {
+    return this.serialize(() => this.load());
+  }
+
+  write(meta: SessionMetadata): Promise<void> {
+    return this.serialize(() => this.store(meta));
+  }
+
+  /** Read-modify-write in the queue. A field set to `undefined` keeps its value; set `null` to clear it. */
+  update(patch: Partial<SessionMetadata>): Promise<SessionMetadata> {
+    return this.serialize(async () => {
+      const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+      await this.store({ ...(await this.load()), ...defined });
+      return this.last;
+    });
+  }
+
+  /** The last value read or written; `EMPTY_METADATA` before the first. */
+  cached(): SessionMetadata {
+    return this.last;
+  }
+
+  private serialize<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(operation, operation);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async load(): Promise<SessionMetadata> {
+    let content: string;
+    try {
+      content = await readFile(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.logger.warn(`could not read the session metadata file, using none: ${describeError(error)}`, { file: this.file });
+      }
+      this.last = EMPTY_METADATA;
+      return this.last;
+    }
+    const parsed = parseMetadata(content);
+    if (parsed === null) {
+      this.logger.warn('the session metadata file is malformed, using none; it is rewritten on the next change', { file: this.file });
+    }
+    this.last = parsed ?? EMPTY_METADATA;
+    return this.last;
+  }
+
+  private async store(meta: SessionMetadata): Promise<void> {
+    // Field by field, so nothing beyond the five fields (or an `undefined`) reaches the file.
+    const value: SessionMetadata = Object.freeze({
+      pairedAt: meta.pairedAt ?? null,
+      me: meta.me ? Object.freeze({ id: meta.me.id, name: meta.me.name ?? null }) : null,
+      lastReadyAt: meta.lastReadyAt ?? null,
+      lastLoggedOutAt: meta.lastLoggedOutAt ?? null,
+      logoutReason: meta.logoutReason ?? null,
+    });
+    const dir = path.dirname(this.file);
+    const temp = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    await mkdir(dir, { recursive: true });
+    try {
+      // 0600: it names the linked phone number.
+      const handle = await open(temp, 'wx', 0o600);
+      try {
+        await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, this.file);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    await syncDir(dir);
+    this.last = value;
+  }
+}
+
+/** Makes the rename itself durable. Best-effort: not every filesystem lets a directory be fsynced. */
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // The rename is still atomic; only its durability across a power cut is weaker.
+  }
+}
+
+/**
+ * Null when the content is not metadata. A field that is absent reads as null, so files
+ * written by an older version still load; a field of the wrong type rejects the file.
+ */
+export function parseMetadata(content: string): SessionMetadata | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(content);
+  } catch {
+    return null;
+  }
+  if (!isRecord(value)) return null;
+  const pairedAt = readTime(value.pairedAt);
+  const lastReadyAt = readTime(value.lastReadyAt);
+  const lastLoggedOutAt = readTime(value.lastLoggedOutAt);
+  const logoutReason = readNullableString(value.logoutReason);
+  const me = readAccount(value.me);
+  if (pairedAt === INVALID || lastReadyAt === INVALID || lastLoggedOutAt === INVALID || logoutReason === INVALID || me === INVALID) {
+    return null;
+  }
+  return Object.freeze({ pairedAt, me, lastReadyAt, lastLoggedOutAt, logoutReason });
+}
+
+const INVALID = Symbol('invalid');
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function readNullableString(value: unknown): string | null | typeof INVALID {
+  if (value === undefined || value === null) return null;
+  return typeof value === 'string' ? value : INVALID;
+}
+
+function readTime(value: unknown): string | null | typeof INVALID {
+  const text = readNullableString(value);
+  if (typeof text === 'string' && Number.isNaN(Date.parse(text))) return INVALID;
+  return text;
+}
+
+function readAccount(value: unknown): PairedAccount | null | typeof INVALID {
+  if (value === undefined || value === null) return null;
+  if (!isRecord(value) || typeof value.id !== 'string' || value.id === '') return INVALID;
+  const name = readNullableString(value.name);
+  if (name === INVALID) return INVALID;
+  return Object.freeze({ id: value.id, name });
+}
