@@ -2,6 +2,7 @@
  * The daemon's entry point: the only file that reads process.env, listens, handles
  * signals and exits. Everything it wires together takes its dependencies as arguments.
  */
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import dotenv from 'dotenv';
@@ -30,7 +31,8 @@ import { wwebjsClientFactory } from './session/wwebjs-client';
 
 /** How often the on-disk picture of the profile is refreshed, off the request path. */
 const INSPECT_INTERVAL_MS = 60_000;
-const PUBLIC_DIR = path.resolve(__dirname, '..', '..', 'public');
+/** `public/` at the package root, whether this runs from `src/` (tsx) or `dist/src/`. */
+const PUBLIC_DIR = path.join(findPackageRoot(__dirname), 'public');
 
 async function main(): Promise<void> {
   dotenv.config({ quiet: true });
@@ -115,9 +117,10 @@ async function main(): Promise<void> {
       await lock.release().catch(() => undefined);
       clearTimeout(hardStop);
       logger.info('Stopped');
-      logger.end();
+      // Flush the logger last; exit even if a transport never reports back.
       logger.on('finish', () => process.exit(0));
-      setTimeout(() => process.exit(0), 500).unref();
+      logger.end();
+      setTimeout(() => process.exit(0), 200);
     })();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
@@ -198,6 +201,16 @@ function installSafetyNets(supervisor: SessionSupervisor, logger: Logger): void 
     });
     process.kill(process.pid, 'SIGTERM');
   });
+}
+
+function findPackageRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+  return dir;
 }
 
 /** A problem no retry can fix: one line that says what to do, then exit 1 so it is seen. */

@@ -19,11 +19,11 @@ export function createDispatcher(commands: readonly Command[], prefix: string, l
     if (message.fromMe || message.isStatus) return;
     const text = message.body.trim();
     if (!text.startsWith(prefix)) return;
-    const [word = '', ...rest] = text.slice(prefix.length).split(/\s+/);
+    const [, word = '', args = ''] = /^(\S*)\s*([\s\S]*)$/.exec(text.slice(prefix.length)) ?? [];
     const command = byName.get(word.toLowerCase());
     if (!command) return;
     try {
-      await command.run({ message, args: rest.join(' '), commands, prefix });
+      await command.run({ message, args: args.trim(), commands, prefix });
       log.debug(`Answered ${prefix}${command.name}`);
     } catch (error) {
       log.error(`Command ${prefix}${command.name} failed`, { error: describeError(error) });

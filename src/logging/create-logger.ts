@@ -13,6 +13,11 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions): winston.Logger & Logger {
   const redactSecrets = winston.format((info) => {
     const secrets = options.secrets();
+    // An Error logged as the record carries its text in non-enumerable fields.
+    if (info instanceof Error) {
+      info.message = redact(info.message, secrets) as string;
+      info.stack = undefined;
+    }
     for (const key of Object.keys(info)) {
       if (key === 'level' || key === 'timestamp') continue;
       info[key] = key === 'message' ? redact(info[key], secrets) : redactField(key, info[key], secrets);

@@ -8,8 +8,13 @@ const REDACTED = '[redacted]';
  */
 export function redact(value: unknown, secrets: readonly string[], depth = 0): unknown {
   if (typeof value === 'string') return redactString(value, secrets);
-  if (value === null || typeof value !== 'object' || depth > 6) return value;
+  if (value === null || typeof value !== 'object') return value;
+  // Deeper than any record we log: cut it rather than pass unread content through.
+  if (depth > 6) return '[truncated]';
+  if (value instanceof Date) return value.toISOString();
   if (value instanceof Error) return redactString(value.message, secrets);
+  if (Buffer.isBuffer(value)) return `[${value.length} bytes]`;
+  if (value instanceof Map) return redact(Object.fromEntries(value), secrets, depth + 1);
   if (Array.isArray(value)) return value.map((item) => redact(item, secrets, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value)) {

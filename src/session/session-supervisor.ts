@@ -28,6 +28,8 @@ export interface MetadataPort {
 const DESTROY_TIMEOUT_MS = 5_000;
 const INIT_SETTLE_TIMEOUT_MS = 10_000;
 const LOGOUT_TIMEOUT_MS = 10_000;
+/** States in which the watchdog probes the page. */
+const WATCHED_STATES: ReadonlySet<SessionState> = new Set(['qr', 'ready']);
 
 export interface SupervisorDeps {
   readonly config: Pick<Config, 'reconnect' | 'timeouts'>;
@@ -49,6 +51,8 @@ interface ClientHandle {
   readonly client: WaClient;
   readonly generation: number;
   readonly initialized: Promise<void>;
+  /** `initialize()` has settled: a destroy now reaches the browser it launched, if any. */
+  initSettled: boolean;
   /** This client reached `authenticated` or `ready`: a later QR means the session is gone. */
   wasAuthenticated: boolean;
 }
@@ -110,8 +114,9 @@ export class SessionSupervisor implements SessionControl {
     this.startPromise ??= this.enqueue(async () => {
       const metadata = await this.deps.metadata.read();
       this.pairedAt = metadata.pairedAt;
-      if (metadata.me) this.update(this.snap.state, { me: metadata.me });
-      await this.launch('start');
+      if (metadata.me && this.snap.state === 'starting') this.update(this.snap.state, { me: metadata.me });
+      // A clear that arrived before start (HTTP is up first) has launched a client already.
+      if (this.current === null && this.snap.state === 'starting') await this.launch('start');
     });
     return this.startPromise;
   }
@@ -125,10 +130,13 @@ export class SessionSupervisor implements SessionControl {
       this.stopping = true;
       this.cancelTimers();
       this.transition('stopping', { qr: null, message: 'Shutting down: closing the browser, keeping the session.' });
-      await this.teardown(this.detach());
-      // A queued operation may be tearing down an older client right now: let it finish,
-      // then make sure no Chromium outlives us (puppeteer starts it detached).
-      await settleWithin(this.queue, DESTROY_TIMEOUT_MS, this.deps.clock);
+      // Half the shutdown budget for a polite close; what is left of it ends Chromium by
+      // process, so none outlives us (puppeteer starts it detached) before main's hard exit.
+      const budget = Math.floor(this.deps.config.timeouts.shutdownMs / 2);
+      const { clock } = this.deps;
+      await settleWithin(this.teardown(this.detach()), budget, clock);
+      // A queued operation may be tearing down an older client right now.
+      await settleWithin(this.queue, Math.min(1_000, budget), clock);
       await this.deps.guard.killLeftovers().catch(() => 0);
     })();
     return this.stopPromise;
@@ -157,7 +165,7 @@ export class SessionSupervisor implements SessionControl {
       error: describeError(error),
     });
     const handle = this.current;
-    if (handle && this.snap.state === 'ready') void this.probe(handle);
+    if (handle && WATCHED_STATES.has(this.snap.state)) void this.probe(handle);
   }
 
   // ---- launching and replacing clients -------------------------------------------------
@@ -187,8 +195,14 @@ export class SessionSupervisor implements SessionControl {
       return;
     }
     client.onEvent((event) => this.onClientEvent(generation, event));
-    const initialized = client.initialize().catch((error: unknown) => this.onClientFailure(generation, error));
-    this.current = { client, generation, initialized, wasAuthenticated: false };
+    const initialized = client
+      .initialize()
+      .catch((error: unknown) => this.onClientFailure(generation, error))
+      .finally(() => {
+        handle.initSettled = true;
+      });
+    const handle: ClientHandle = { client, generation, initialized, initSettled: false, wasAuthenticated: false };
+    this.current = handle;
     this.arm('start', this.deps.config.timeouts.startMs, () =>
       this.connectionLost(generation, `no QR and no login within ${this.deps.config.timeouts.startMs} ms of launch`),
     );
@@ -203,9 +217,9 @@ export class SessionSupervisor implements SessionControl {
   }
 
   /**
-   * Closes a client's browser for good: destroy, wait for an `initialize()` still under way
-   * (it may launch a browser after our destroy), destroy again, then end any Chromium still
-   * holding the profile. Every step bounded; never throws.
+   * Closes a client's browser for good: destroy; if `initialize()` was still under way, wait
+   * for it (it may launch a browser after our destroy) and destroy again; then end any
+   * Chromium still holding the profile. Every step bounded; never throws.
    */
   private async teardown(handle: ClientHandle | null): Promise<void> {
     if (!handle) return;
@@ -217,8 +231,16 @@ export class SessionSupervisor implements SessionControl {
         this.log.debug('destroy() failed; the browser is ended by process below', { error: describeError(error) });
       }
     };
+    const launching = !handle.initSettled;
     await destroy();
-    if (await settleWithin(handle.initialized, INIT_SETTLE_TIMEOUT_MS, clock)) await destroy();
+    if (launching) {
+      // initialize() may launch its browser after our destroy(): close that one too.
+      if (await settleWithin(handle.initialized, INIT_SETTLE_TIMEOUT_MS, clock)) {
+        await destroy();
+      } else {
+        void handle.initialized.then(destroy);
+      }
+    }
     try {
       const ended = await this.deps.guard.killLeftovers();
       if (ended > 0) this.log.warn(`Ended ${ended} Chromium processes that outlived destroy()`);
@@ -233,7 +255,7 @@ export class SessionSupervisor implements SessionControl {
     }
     this.cancelTimers();
     const handle = this.detach();
-    const wasReady = this.snap.state === 'ready';
+    const wasLinked = this.snap.state === 'ready' || this.snap.state === 'authenticated';
     this.transition('logged_out', {
       me: null,
       qr: null,
@@ -244,7 +266,7 @@ export class SessionSupervisor implements SessionControl {
     });
 
     let loggedOut = false;
-    if (handle && wasReady) {
+    if (handle && wasLinked) {
       try {
         await withTimeout(handle.client.logout(), LOGOUT_TIMEOUT_MS, this.deps.clock, 'logout');
         loggedOut = true;
@@ -255,7 +277,12 @@ export class SessionSupervisor implements SessionControl {
       }
     }
     await this.teardown(handle);
-    await this.forgetSession('cleared by an operator');
+    try {
+      await this.forgetSession('cleared by an operator');
+    } catch (error) {
+      this.transition('failed', { lastError: describeError(error), message: describeError(error) });
+      throw error;
+    }
     await this.launch('fresh session after clear');
     return { loggedOut, wiped: true };
   }
@@ -296,6 +323,7 @@ export class SessionSupervisor implements SessionControl {
       case 'authenticated':
         handle.wasAuthenticated = true;
         this.disarm('start');
+        this.disarm('watchdog');
         this.transition('authenticated', { qr: null, message: 'Logged in; syncing with the phone.' });
         this.arm('ready', this.deps.config.timeouts.readyMs, () =>
           this.connectionLost(handle.generation, `authenticated but not ready within ${this.deps.config.timeouts.readyMs} ms`),
@@ -336,12 +364,14 @@ export class SessionSupervisor implements SessionControl {
     if (expired && !this.snap.sessionExpired) {
       this.log.warn('The saved session no longer works (expired, or revoked on the phone): scan the new QR to pair again');
       this.pairedAt = null;
-      void this.recordMetadata({ pairedAt: null, logoutReason: 'session expired or revoked' });
+      void this.recordMetadata({ pairedAt: null, me: null, logoutReason: 'session expired or revoked' });
     }
     const message = expired
       ? 'The saved session no longer works (expired or revoked on the phone): scan this QR to pair again.'
       : 'Waiting for a phone to scan the QR (WhatsApp > Settings > Linked devices > Link a device).';
     this.transition('qr', { qr, sessionExpired: expired, me: expired ? null : this.snap.me, message });
+    // QRs rotate faster than the probe interval: arm once, not on every QR.
+    if (!this.timers.has('watchdog')) this.scheduleProbe(handle);
     try {
       this.deps.onQr?.(qr);
     } catch (error) {
@@ -378,7 +408,7 @@ export class SessionSupervisor implements SessionControl {
 
   private onInternalError(handle: ClientHandle, error: unknown): void {
     this.log.warn('The library failed inside its own page handler', { error: describeError(error) });
-    if (this.snap.state === 'ready') void this.probe(handle);
+    if (WATCHED_STATES.has(this.snap.state)) void this.probe(handle);
     // In other states the start/ready timers catch a client that stopped moving.
   }
 
@@ -444,17 +474,21 @@ export class SessionSupervisor implements SessionControl {
     this.arm('watchdog', this.deps.config.timeouts.watchdogIntervalMs, () => void this.probe(handle));
   }
 
-  /** Asks the page for its state; no answer in time means it stopped answering. */
+  /**
+   * Asks the page for its state; no answer in time means it stopped answering. Runs while
+   * `ready` and while showing a QR (a frozen page would otherwise show a dead QR forever).
+   * Before login 1.34.6 answers null (no store yet), so null only counts against `ready`.
+   */
   private async probe(handle: ClientHandle): Promise<void> {
     const { watchdogTimeoutMs } = this.deps.config.timeouts;
     let problem: string | null = null;
     try {
       const state = await withTimeout(handle.client.getState(), watchdogTimeoutMs, this.deps.clock, 'getState()');
-      if (state === null) problem = 'the page lost its WhatsApp store';
+      if (state === null && this.snap.state === 'ready') problem = 'the page lost its WhatsApp store';
     } catch (error) {
       problem = `the page stopped answering (${describeError(error)})`;
     }
-    if (this.current !== handle || this.snap.state !== 'ready') return;
+    if (this.current !== handle || !WATCHED_STATES.has(this.snap.state)) return;
     if (problem) {
       this.connectionLost(handle.generation, problem);
       return;
@@ -467,7 +501,7 @@ export class SessionSupervisor implements SessionControl {
   private transition(state: SessionState, patch: Patch): void {
     const previous = this.snap.state;
     this.update(state, patch);
-    if (previous !== state) this.log.info(`Session ${previous} -> ${state}`, { message: this.snap.message });
+    if (previous !== state) this.log.info(`Session ${previous} -> ${state}: ${this.snap.message}`);
   }
 
   private update(state: SessionState, patch: Patch): void {

@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../../../src/config/config-error';
+import { loadConfig } from '../../../src/config/load-config';
+
+const CWD = '/srv/wa-tether';
+const TOKEN = 'a'.repeat(24);
+
+function load(env: Record<string, string | undefined>) {
+  return loadConfig(env, { cwd: CWD });
+}
+
+function problemsOf(env: Record<string, string | undefined>): readonly string[] {
+  try {
+    load(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    assert.equal(error.code, 'CONFIG_INVALID');
+    return error.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('loadConfig: defaults', () => {
+  it('an empty environment gives the documented defaults, paths resolved against cwd', () => {
+    assert.deepEqual(load({}), {
+      port: 3000,
+      host: '0.0.0.0',
+      clientId: 'wa-tether',
+      authPath: path.join(CWD, '.wwebjs_auth'),
+      sessionDir: path.join(CWD, '.wwebjs_auth', 'session-wa-tether'),
+      webCachePath: path.join(CWD, '.wwebjs_cache'),
+      webVersion: null,
+      webCacheStrict: false,
+      chromePath: null,
+      chromiumArgs: [],
+      adminToken: null,
+      logLevel: 'info',
+      logFormat: 'pretty',
+      qrInLogs: true,
+      takeoverOnConflict: false,
+      takeoverTimeoutMs: 0,
+      reconnect: { baseMs: 5_000, maxMs: 30_000, maxAttempts: 10 },
+      timeouts: { startMs: 120_000, readyMs: 90_000, watchdogIntervalMs: 30_000, watchdogTimeoutMs: 10_000, shutdownMs: 8_000 },
+      browserRssLimitMb: 0,
+      botPrefix: '!',
+    });
+  });
+
+  it('blank values count as unset', () => {
+    const config = load({ PORT: '   ', AUTH_PATH: '', LOG_LEVEL: ' ', ADMIN_TOKEN: '  ' });
+    assert.equal(config.port, 3000);
+    assert.equal(config.authPath, path.join(CWD, '.wwebjs_auth'));
+    assert.equal(config.logLevel, 'info');
+    assert.equal(config.adminToken, null);
+  });
+
+  it('is pure: it reads the map it is given, not process.env', () => {
+    const saved = process.env.PORT;
+    process.env.PORT = '4321';
+    try {
+      assert.equal(load({}).port, 3000);
+    } finally {
+      if (saved === undefined) delete process.env.PORT;
+      else process.env.PORT = saved;
+    }
+  });
+});
+
+describe('loadConfig: every variable', () => {
+  const env = {
+    PORT: '8080',
+    HOST: '127.0.0.1',
+    CLIENT_ID: 'My_bot-2',
+    AUTH_PATH: '/var/data/auth',
+    WEB_CACHE_PATH: 'cache/web',
+    WEB_VERSION: '2.3000.1017054665',
+    WEB_CACHE_STRICT: 'true',
+    CHROME_PATH: '/usr/bin/chromium',
+    CHROMIUM_ARGS: '  --disable-gpu   --lang=en\n--window-size=800,600 ',
+    ADMIN_TOKEN: ` ${TOKEN} `,
+    LOG_LEVEL: 'DEBUG',
+    LOG_FORMAT: 'json',
+    QR_IN_LOGS: 'off',
+    TAKEOVER_ON_CONFLICT: 'yes',
+    TAKEOVER_TIMEOUT_MS: '1500',
+    RECONNECT_BASE_MS: '1000',
+    RECONNECT_MAX_MS: '60000',
+    RECONNECT_MAX_ATTEMPTS: '0',
+    START_TIMEOUT_MS: '60000',
+    READY_TIMEOUT_MS: '45000',
+    WATCHDOG_INTERVAL_MS: '15000',
+    WATCHDOG_TIMEOUT_MS: '5000',
+    SHUTDOWN_TIMEOUT_MS: '20000',
+    BROWSER_RSS_LIMIT_MB: '900',
+    BOT_PREFIX: '/',
+  };
+
+  it('parses each one', () => {
+    assert.deepEqual(load(env), {
+      port: 8080,
+      host: '127.0.0.1',
+      clientId: 'My_bot-2',
+      authPath: '/var/data/auth',
+      sessionDir: '/var/data/auth/session-My_bot-2',
+      webCachePath: path.join(CWD, 'cache/web'),
+      webVersion: '2.3000.1017054665',
+      webCacheStrict: true,
+      chromePath: '/usr/bin/chromium',
+      chromiumArgs: ['--disable-gpu', '--lang=en', '--window-size=800,600'],
+      adminToken: TOKEN,
+      logLevel: 'debug',
+      logFormat: 'json',
+      qrInLogs: false,
+      takeoverOnConflict: true,
+      takeoverTimeoutMs: 1500,
+      reconnect: { baseMs: 1000, maxMs: 60000, maxAttempts: 0 },
+      timeouts: { startMs: 60000, readyMs: 45000, watchdogIntervalMs: 15000, watchdogTimeoutMs: 5000, shutdownMs: 20000 },
+      browserRssLimitMb: 900,
+      botPrefix: '/',
+    });
+  });
+
+  it('booleans accept 1/0, true/false, yes/no, on/off in any case', () => {
+    for (const yes of ['1', 'true', 'TRUE', 'yes', 'On']) assert.equal(load({ TAKEOVER_ON_CONFLICT: yes }).takeoverOnConflict, true, yes);
+    for (const no of ['0', 'false', 'No', 'OFF']) assert.equal(load({ QR_IN_LOGS: no }).qrInLogs, false, no);
+  });
+
+  it('CHROME_PATH wins over PUPPETEER_EXECUTABLE_PATH; the latter is used alone', () => {
+    assert.equal(load({ CHROME_PATH: '/a/chrome', PUPPETEER_EXECUTABLE_PATH: '/b/chrome' }).chromePath, '/a/chrome');
+    assert.equal(load({ PUPPETEER_EXECUTABLE_PATH: '/b/chrome' }).chromePath, '/b/chrome');
+  });
+
+  it('CHROMIUM_ARGS is split on any whitespace, empty pieces dropped', () => {
+    assert.deepEqual(load({ CHROMIUM_ARGS: '--a\t--b  --c=1 2' }).chromiumArgs, ['--a', '--b', '--c=1', '2']);
+  });
+
+  it('the result is frozen all the way down', () => {
+    const config = load(env);
+    assert.ok(Object.isFrozen(config));
+    assert.ok(Object.isFrozen(config.reconnect));
+    assert.ok(Object.isFrozen(config.timeouts));
+    assert.ok(Object.isFrozen(config.chromiumArgs));
+    assert.throws(() => {
+      (config as { port: number }).port = 1;
+    }, TypeError);
+    assert.throws(() => {
+      (config.reconnect as { maxMs: number }).maxMs = 1;
+    }, TypeError);
+    assert.throws(() => (config.chromiumArgs as string[]).push('--x'), TypeError);
+  });
+});
+
+describe('loadConfig: problems', () => {
+  it('lists every problem at once, each naming its variable and saying what is valid or how to fix it', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      CLIENT_ID: 'my bot!',
+      ADMIN_TOKEN: 'short',
+      LOG_LEVEL: 'verbose',
+      LOG_FORMAT: 'xml',
+      WEB_CACHE_STRICT: 'maybe',
+      WEB_VERSION: 'latest',
+      RECONNECT_BASE_MS: '-5',
+      WATCHDOG_INTERVAL_MS: '1.5',
+      SHUTDOWN_TIMEOUT_MS: '120000',
+    });
+    const names = ['PORT', 'CLIENT_ID', 'ADMIN_TOKEN', 'LOG_LEVEL', 'LOG_FORMAT', 'WEB_CACHE_STRICT', 'WEB_VERSION', 'RECONNECT_BASE_MS', 'WATCHDOG_INTERVAL_MS', 'SHUTDOWN_TIMEOUT_MS'];
+    assert.equal(problems.length, names.length, problems.join('\n'));
+    for (const name of names) {
+      const problem = problems.find((p) => p.startsWith(name));
+      assert.ok(problem, `a problem about ${name} in:\n${problems.join('\n')}`);
+      assert.match(problem, /To resolve|from -?\d+ to \d+|one of |true or false/, `how to fix ${name}: "${problem}"`);
+    }
+  });
+
+  it('the ConfigError message carries every problem, one per line', () => {
+    try {
+      load({ PORT: 'x', LOG_LEVEL: 'loud' });
+      assert.fail('expected a ConfigError');
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.message.split('\n').filter((line) => line.startsWith('  - ')).length, 2);
+      assert.match(error.message, /PORT/);
+      assert.match(error.message, /LOG_LEVEL/);
+    }
+  });
+
+  it('PORT must be a whole number in 0..65535', () => {
+    for (const bad of ['-1', '65536', '3000.5', '3e3', '0x50', '80 80']) {
+      assert.equal(problemsOf({ PORT: bad }).length, 1, bad);
+    }
+    assert.equal(load({ PORT: '0' }).port, 0);
+    assert.equal(load({ PORT: '65535' }).port, 65535);
+  });
+
+  it('CLIENT_ID must match ^[-_\\w]+$', () => {
+    for (const good of ['a', 'A_b-9', '___', '-']) assert.equal(load({ CLIENT_ID: good }).clientId, good);
+    for (const bad of ['a b', 'a/b', '../up', 'a.b', 'é', 'x;rm']) {
+      const problems = problemsOf({ CLIENT_ID: bad });
+      assert.equal(problems.length, 1, bad);
+      assert.match(problems[0] ?? '', /CLIENT_ID.*To resolve/);
+    }
+  });
+
+  it('an ADMIN_TOKEN shorter than 16 characters is rejected, without echoing it', () => {
+    const problems = problemsOf({ ADMIN_TOKEN: 'secret-15-chars' });
+    assert.equal(problems.length, 1);
+    assert.match(problems[0] ?? '', /ADMIN_TOKEN.*16/);
+    assert.match(problems[0] ?? '', /openssl rand/);
+    assert.ok(!problems[0]?.includes('secret-15-chars'), 'the token must not be printed');
+    assert.equal(load({ ADMIN_TOKEN: 'x'.repeat(16) }).adminToken, 'x'.repeat(16));
+  });
+
+  it('RECONNECT_MAX_MS below RECONNECT_BASE_MS is a problem', () => {
+    const problems = problemsOf({ RECONNECT_BASE_MS: '10000', RECONNECT_MAX_MS: '5000' });
+    assert.equal(problems.length, 1);
+    assert.match(problems[0] ?? '', /RECONNECT_MAX_MS.*RECONNECT_BASE_MS/);
+  });
+
+  it('timings below their minimum are problems', () => {
+    const problems = problemsOf({ RECONNECT_BASE_MS: '10', WATCHDOG_INTERVAL_MS: '10', START_TIMEOUT_MS: '10', SHUTDOWN_TIMEOUT_MS: '10' });
+    assert.equal(problems.length, 4, problems.join('\n'));
+  });
+});

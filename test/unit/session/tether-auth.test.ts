@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { describe, it } from 'node:test';
+import type { Browser } from 'puppeteer';
+import type { Client } from 'whatsapp-web.js';
+import { TetherAuth } from '../../../src/session/tether-auth';
+import { flush } from '../../support/fake-clock';
+
+/** Stands in for puppeteer's Page: an emitter whose `on` the library uses to add handlers. */
+class FakePage extends EventEmitter {}
+
+function setup(client: { pupBrowser?: object; pupPage?: FakePage } = { pupBrowser: { name: 'browser' }, pupPage: new FakePage() }) {
+  const browsers: Browser[] = [];
+  const errors: unknown[] = [];
+  const auth = new TetherAuth({
+    clientId: 'unit-test',
+    dataPath: '/tmp/wa-tether-unit-never-created',
+    onBrowser: (browser) => browsers.push(browser),
+    onHandlerError: (error) => errors.push(error),
+  });
+  auth.setup(client as unknown as Client);
+  return { auth, client, page: client.pupPage, browsers, errors };
+}
+
+describe('TetherAuth', () => {
+  it('is a LocalAuth for the given clientId and dataPath', () => {
+    const { auth } = setup();
+    const local = auth as unknown as { clientId: string; dataPath: string };
+    assert.equal(local.clientId, 'unit-test');
+    assert.equal(local.dataPath, '/tmp/wa-tether-unit-never-created');
+  });
+
+  it('rejects a clientId LocalAuth would reject', () => {
+    assert.throws(() => new TetherAuth({ clientId: 'a b', dataPath: '/tmp/x', onBrowser: () => undefined, onHandlerError: () => undefined }));
+  });
+
+  it('hands the browser to onBrowser once it exists', async () => {
+    const { auth, client, browsers } = setup();
+    await auth.afterBrowserInitialized();
+    assert.deepEqual(browsers, [client.pupBrowser]);
+  });
+
+  it('an async page handler that rejects reaches onHandlerError, not an unhandled rejection', async () => {
+    const { auth, page, errors } = setup();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await auth.afterBrowserInitialized();
+      // Registered after the hook, as whatsapp-web.js does with `framenavigated`.
+      page?.on('framenavigated', async () => {
+        throw new Error('Protocol error: Target closed');
+      });
+      page?.emit('framenavigated', { url: () => 'https://web.whatsapp.com/' });
+      await flush();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    assert.equal(errors.length, 1);
+    assert.match((errors[0] as Error).message, /Target closed/);
+    assert.deepEqual(unhandled, []);
+  });
+
+  it('a bare string rejection (whatsapp-web.js throws "auth timeout") is reported as is', async () => {
+    const { auth, page, errors } = setup();
+    await auth.afterBrowserInitialized();
+    page?.on('framenavigated', () => Promise.reject('auth timeout'));
+    page?.emit('framenavigated');
+    await flush();
+    assert.deepEqual(errors, ['auth timeout']);
+  });
+
+  it('a synchronous throw in a handler is reported and does not escape emit()', async () => {
+    const { auth, page, errors } = setup();
+    await auth.afterBrowserInitialized();
+    page?.on('response', () => {
+      throw new Error('sync boom');
+    });
+    assert.doesNotThrow(() => page?.emit('response'));
+    assert.equal(errors.length, 1);
+  });
+
+  it('handlers still receive their arguments and their results; good handlers report nothing', async () => {
+    const { auth, page, errors } = setup();
+    await auth.afterBrowserInitialized();
+    const seen: unknown[] = [];
+    page?.on('request', async (req: unknown, extra: unknown) => {
+      seen.push(req, extra);
+    });
+    page?.on('console', (msg: unknown) => seen.push(msg));
+    page?.emit('request', 'req-1', 'x');
+    page?.emit('console', 'hello');
+    await flush();
+    assert.deepEqual(seen, ['req-1', 'x', 'hello']);
+    assert.deepEqual(errors, []);
+  });
+
+  it('running the hook again (after a remote logout) wraps the page only once and reports the browser once', async () => {
+    const { auth, page, errors, browsers } = setup();
+    await auth.afterBrowserInitialized();
+    await auth.afterBrowserInitialized();
+    page?.on('framenavigated', async () => {
+      throw new Error('detached Frame');
+    });
+    page?.emit('framenavigated');
+    await flush();
+    assert.equal(errors.length, 1, 'one error, one report');
+    assert.equal(page?.listenerCount('framenavigated'), 1);
+    assert.equal(browsers.length, 1);
+  });
+
+  it('a new page (the library relaunched) is wrapped too', async () => {
+    const { auth, client, errors } = setup();
+    await auth.afterBrowserInitialized();
+    const second = new FakePage();
+    client.pupPage = second;
+    await auth.afterBrowserInitialized();
+    second.on('framenavigated', async () => {
+      throw new Error('Target closed');
+    });
+    second.emit('framenavigated');
+    await flush();
+    assert.equal(errors.length, 1);
+  });
+
+  it('no browser or page yet: the hook does nothing and does not throw', async () => {
+    const { auth, browsers } = setup({});
+    await assert.doesNotReject(auth.afterBrowserInitialized());
+    assert.deepEqual(browsers, []);
+  });
+});
