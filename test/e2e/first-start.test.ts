@@ -1,0 +1,104 @@
+// Scenarios 1, 3 and 10 of issue 3: first start, pairing, the bot, restart without a QR.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { SimPhone } from '../sim/phone';
+import { Daemon, Sandbox } from './support/daemon';
+import { attachPhone } from './support/phone';
+
+describe('first start, pairing, bot, restart', { timeout: 180_000 }, () => {
+  let sandbox: Sandbox;
+  let daemon: Daemon;
+  let phone: SimPhone | undefined;
+
+  before(async () => {
+    sandbox = await Sandbox.create();
+  });
+  after(async () => {
+    await phone?.detach();
+    if (daemon && !daemon.hasExited) await daemon.stop('SIGKILL');
+    await sandbox.dispose();
+  });
+
+  it('answers /api/health at once, long before Chromium is up', async () => {
+    daemon = await Daemon.start(sandbox, { waitForHttp: false });
+    const ms = await daemon.waitForHttp();
+    const health = await daemon.request('GET', '/api/health', false);
+    assert.equal(health.status, 200);
+    assert.match(health.headers.get('content-type') ?? '', /application\/health\+json/);
+    const body = health.body as { status: string; whatsapp: string };
+    assert.equal(body.status, 'warn');
+    assert.notEqual(body.whatsapp, 'ready', 'health is up before the browser');
+    // Spawn to answer includes Node and tsx start-up; the bench measures the built daemon.
+    assert.ok(ms < 10_000, `health answered after ${ms} ms`);
+  });
+
+  it('shows a QR at /api/qr and on /qr, and refuses admin routes without the token', async () => {
+    await daemon.waitForState('qr');
+    const qr = await daemon.request('GET', '/api/qr');
+    assert.equal(qr.status, 200);
+    const payload = (qr.body as { qr: string }).qr;
+    assert.equal(payload.split(',').length, 5, 'ref,noiseKey,identityKey,advSecret,platform');
+    const png = await daemon.request('GET', '/api/qr.png');
+    assert.equal(png.status, 200);
+    assert.equal(png.headers.get('content-type'), 'image/png');
+    const page = await daemon.request('GET', '/qr');
+    assert.equal(page.status, 200);
+    assert.match(String(page.body), /<html/i);
+    for (const route of ['/api/qr', '/api/session/status', '/qr']) {
+      assert.equal((await daemon.request('GET', route, false)).status, 401, route);
+    }
+    assert.equal((await daemon.request('DELETE', '/api/session/clear', false)).status, 401);
+  });
+
+  it('the phone scans: ready, and the status shows the profile on disk and who is paired', async () => {
+    phone = await attachPhone(daemon);
+    await phone.scan({ user: '15550001111', pushname: 'Sim Phone' });
+    const status = await daemon.waitForState('ready');
+    assert.deepEqual(status.me, { id: '15550001111', name: 'Sim Phone' });
+    const onDisk = await daemon.waitFor((s) => s.exists && s.size > 0, 'profile on disk', 70_000);
+    assert.equal(onDisk.path, sandbox.profileDir);
+    assert.equal((await daemon.request('GET', '/api/qr')).status, 404, 'no QR once ready');
+    const health = await daemon.request('GET', '/api/health');
+    assert.equal(health.status, 200);
+    assert.equal((health.body as { status: string }).status, 'pass');
+  });
+
+  it('the bot answers !ping with pong and ignores plain text', async () => {
+    assert.ok(phone);
+    await phone.clearOutbox();
+    await phone.incoming({ from: '15550002222@c.us', body: 'hello there' });
+    await phone.incoming({ from: '15550002222@c.us', body: '!ping' });
+    const deadline = Date.now() + 15_000;
+    let outbox = await phone.outbox();
+    while (outbox.length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      outbox = await phone.outbox();
+    }
+    assert.equal(outbox.length, 1, JSON.stringify(outbox));
+    assert.equal(outbox[0]?.body, 'pong');
+    assert.equal(outbox[0]?.to, '15550002222@c.us');
+  });
+
+  it('SIGTERM: exits within 10 s, leaves no Chromium, keeps the profile', async () => {
+    await phone?.detach();
+    phone = undefined;
+    const exit = await daemon.stop('SIGTERM');
+    assert.equal(exit.code, 0, daemon.tail());
+    assert.ok(exit.ms < 10_000, `exit took ${exit.ms} ms`);
+    assert.deepEqual(await sandbox.browserProcesses(), []);
+    assert.ok(daemon.lines.some((l) => /SIGTERM received/.test(l)));
+    assert.ok(!daemon.lines.some((l) => /logout\(\)|Logout on WhatsApp/.test(l)), 'shutdown never logs out');
+  });
+
+  it('restart: ready again with no QR ever shown, same account', async () => {
+    daemon = await Daemon.start(sandbox);
+    const seen: string[] = [];
+    const status = await daemon.waitForState('ready', 30_000, seen);
+    assert.deepEqual(status.me, { id: '15550001111', name: 'Sim Phone' });
+    assert.ok(!daemon.transitions().includes('qr'), `transitions: ${daemon.transitions().join(' ')}`);
+    assert.ok(!seen.includes('qr'), `states seen: ${seen.join(' ')}`);
+    const exit = await daemon.stop('SIGTERM');
+    assert.equal(exit.code, 0);
+    assert.deepEqual(await sandbox.browserProcesses(), []);
+  });
+});
