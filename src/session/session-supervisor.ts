@@ -371,7 +371,10 @@ export class SessionSupervisor implements SessionControl {
       : 'Waiting for a phone to scan the QR (WhatsApp > Settings > Linked devices > Link a device).';
     this.transition('qr', { qr, sessionExpired: expired, me: expired ? null : this.snap.me, message });
     // QRs rotate faster than the probe interval: arm once, not on every QR.
-    if (!this.timers.has('watchdog')) this.scheduleProbe(handle);
+    if (!this.timers.has('watchdog')) {
+      this.scheduleProbe(handle);
+      void this.deps.inspector.refresh().catch(() => undefined);
+    }
     try {
       this.deps.onQr?.(qr);
     } catch (error) {
