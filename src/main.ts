@@ -19,10 +19,12 @@ import { createApp } from './http/create-app';
 import { createLogger } from './logging/create-logger';
 import type { Logger } from './logging/logger';
 import { chromiumArgs } from './session/chromium-flags';
+import { findProfileProcesses } from './session/chromium-processes';
 import { isClientGoneError } from './session/client-gone';
 import { systemClock } from './session/clock';
 import { acquireInstanceLock, type InstanceLock } from './session/instance-lock';
 import { LocalProfileGuard } from './session/local-profile-guard';
+import { measureProcesses } from './session/process-memory';
 import { ProfileInspector } from './session/profile-inspector';
 import { metadataPathFor, SessionMetadataStore } from './session/session-metadata';
 import { SessionSupervisor } from './session/session-supervisor';
@@ -68,6 +70,8 @@ async function main(): Promise<void> {
       takeoverTimeoutMs: config.takeoverTimeoutMs,
     }),
     onMessage: (message) => void dispatch(message),
+    measureBrowserMemory: async () =>
+      (await measureProcesses((await findProfileProcesses(config.sessionDir)).map((p) => p.pid))).pss,
     onQr: (qr) => {
       currentQr = qr.payload;
       if (config.qrInLogs) void printQr(qr, logger);
@@ -117,10 +121,12 @@ async function main(): Promise<void> {
       await lock.release().catch(() => undefined);
       clearTimeout(hardStop);
       logger.info('Stopped');
-      // Flush the logger last; exit even if a transport never reports back.
-      logger.on('finish', () => process.exit(0));
+      // Flush the logger last; exit even if a transport never reports back. The exit code
+      // stays non-zero after a crash so a process manager that restarts on failure does.
+      const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
+      logger.on('finish', () => process.exit(code));
       logger.end();
-      setTimeout(() => process.exit(0), 200);
+      setTimeout(() => process.exit(code), 200);
     })();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
@@ -199,6 +205,7 @@ function installSafetyNets(supervisor: SessionSupervisor, logger: Logger): void 
     logger.error('Uncaught exception: exiting so the process manager restarts a clean daemon', {
       error: describeError(error),
     });
+    process.exitCode = 1;
     process.kill(process.pid, 'SIGTERM');
   });
 }

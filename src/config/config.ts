@@ -41,7 +41,7 @@ export interface Config {
     /** SIGTERM to exit, hard limit. */
     readonly shutdownMs: number;
   };
-  /** Restart the browser (keeping the session) when its process tree exceeds this; 0 = off. */
-  readonly browserRssLimitMb: number;
+  /** Restart the browser (keeping the session) when its processes' PSS exceeds this; 0 = off. */
+  readonly browserMemoryLimitMb: number;
   readonly botPrefix: string;
 }

@@ -50,7 +50,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
 
   const watchdogIntervalMs = read.integer('WATCHDOG_INTERVAL_MS', 30_000, 1_000, HOUR_MS, 'How often a ready page is probed.');
   const watchdogTimeoutMs = read.integer('WATCHDOG_TIMEOUT_MS', 10_000, 100, HOUR_MS, 'How long a probe may take.');
-  const shutdownMs = read.integer('SHUTDOWN_TIMEOUT_MS', 8_000, 500, 60_000, 'Render sends SIGKILL about 30 s after SIGTERM.');
+  const shutdownMs = read.integer('SHUTDOWN_TIMEOUT_MS', 8_000, 500, 25_000, 'Render sends SIGKILL about 30 s after SIGTERM; stay well under it.');
 
   const config: Config = {
     port,
@@ -81,7 +81,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
       watchdogTimeoutMs,
       shutdownMs,
     },
-    browserRssLimitMb: read.integer('BROWSER_RSS_LIMIT_MB', 0, 0, 1_000_000, '0 turns the memory watchdog off.'),
+    browserMemoryLimitMb: read.integer('BROWSER_MEMORY_LIMIT_MB', 0, 0, 1_000_000, '0 turns the memory watchdog off.'),
     botPrefix: read.string('BOT_PREFIX', '!'),
   };
 

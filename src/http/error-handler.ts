@@ -6,16 +6,15 @@ import type { Logger } from '../logging/logger';
 const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   CONFIG_INVALID: 500,
   BROWSER_NOT_FOUND: 503,
-  BROWSER_LAUNCH_FAILED: 503,
   INSTANCE_LOCKED: 409,
   AUTH_PATH_UNWRITABLE: 500,
-  NOT_READY: 503,
   NO_QR: 404,
   SHUTTING_DOWN: 503,
   CLEAR_FAILED: 500,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   BAD_REQUEST: 400,
   PAYLOAD_TOO_LARGE: 413,
   INTERNAL: 500,
@@ -28,7 +27,7 @@ export function statusForCode(code: ErrorCode): number {
 }
 
 /** Writes the error shape of DESIGN.md section 2: `{error: {code, message}}`. */
-export function sendError(res: Response, status: number, code: string, message: string): void {
+export function sendError(res: Response, status: number, code: ErrorCode, message: string): void {
   res.status(status).json({ error: { code, message } });
 }
 

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { sendError } from './error-handler';
+import { sendError, statusForCode } from './error-handler';
 
 /**
  * Mounted with `router.all(path, ...)` after a path's real handlers: a known path asked
@@ -9,6 +9,6 @@ export function methodNotAllowed(...allowed: readonly string[]): RequestHandler 
   const allow = allowed.includes('GET') ? [...allowed, 'HEAD'] : [...allowed];
   return (req, res) => {
     res.setHeader('Allow', allow.join(', '));
-    sendError(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not supported on ${req.path}. Use ${allowed.join(' or ')}.`);
+    sendError(res, statusForCode('METHOD_NOT_ALLOWED'), 'METHOD_NOT_ALLOWED', `${req.method} is not supported on ${req.path}. Use ${allowed.join(' or ')}.`);
   };
 }

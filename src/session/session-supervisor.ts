@@ -32,7 +32,7 @@ const LOGOUT_TIMEOUT_MS = 10_000;
 const WATCHED_STATES: ReadonlySet<SessionState> = new Set(['qr', 'ready']);
 
 export interface SupervisorDeps {
-  readonly config: Pick<Config, 'reconnect' | 'timeouts'>;
+  readonly config: Pick<Config, 'reconnect' | 'timeouts' | 'browserMemoryLimitMb'>;
   readonly createClient: WaClientFactory;
   readonly guard: ProfileGuard;
   readonly metadata: MetadataPort;
@@ -44,6 +44,8 @@ export interface SupervisorDeps {
   readonly onMessage?: (message: IncomingMessage) => void;
   /** Every new QR, e.g. to print it to the log. */
   readonly onQr?: (qr: CurrentQr) => void;
+  /** Bytes the browser's processes use; read by the watchdog when a memory limit is set. */
+  readonly measureBrowserMemory?: () => Promise<number>;
 }
 
 /** The client in use, tagged with the generation its events must carry to count. */
@@ -491,12 +493,27 @@ export class SessionSupervisor implements SessionControl {
     } catch (error) {
       problem = `the page stopped answering (${describeError(error)})`;
     }
+    problem ??= await this.checkMemory();
     if (this.current !== handle || !WATCHED_STATES.has(this.snap.state)) return;
     if (problem) {
       this.connectionLost(handle.generation, problem);
       return;
     }
     this.scheduleProbe(handle);
+  }
+
+  /** Over the memory limit: restart the browser, keeping the session (a reconnect). */
+  private async checkMemory(): Promise<string | null> {
+    const limitMb = this.deps.config.browserMemoryLimitMb;
+    const measure = this.deps.measureBrowserMemory;
+    if (limitMb <= 0 || !measure || this.snap.state !== 'ready') return null;
+    try {
+      const usedMb = Math.round((await measure()) / 1024 / 1024);
+      return usedMb > limitMb ? `the browser uses ${usedMb} MB, over BROWSER_MEMORY_LIMIT_MB=${limitMb}` : null;
+    } catch (error) {
+      this.log.debug('Could not measure the browser memory', { error: describeError(error) });
+      return null;
+    }
   }
 
   // ---- plumbing ------------------------------------------------------------------------

@@ -34,6 +34,11 @@ export class TetherAuth extends LocalAuth {
       await base();
       this.hookBrowserAndPage();
     };
+    // LocalAuth deletes the profile from inside the library's `framenavigated` handler after
+    // a remote logout, while Chromium still runs, with retries that can outlast our teardown
+    // and delete the *next* browser's fresh profile. The supervisor wipes the profile itself,
+    // after the browser is gone, so the library's delete is switched off.
+    this.logout = async () => undefined;
   }
 
   private hookBrowserAndPage(): void {

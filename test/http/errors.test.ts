@@ -108,7 +108,7 @@ describe('error answers', () => {
     const cases = [
       [new AppError('CLEAR_FAILED', 'Could not delete the profile. To resolve, check AUTH_PATH permissions.'), 500],
       [new AppError('SHUTTING_DOWN', 'The daemon is shutting down.'), 503],
-      [new AppError('NOT_READY', 'WhatsApp is not ready yet.'), 503],
+      [new AppError('INSTANCE_LOCKED', 'Another wa-tether is using this AUTH_PATH.'), 409],
     ] as const;
     for (const [error, status] of cases) {
       session.clearImpl = async () => {

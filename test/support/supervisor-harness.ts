@@ -8,12 +8,13 @@ import { FakeGuard, FakeInspector, FakeMetadata } from './fake-session-ports';
 import { FakeClientFactory, Journal, type FakeWaClient } from './fake-wa-client';
 import { RecordingLogger } from './recording-logger';
 
-export type SupervisorConfig = Pick<Config, 'reconnect' | 'timeouts'>;
+export type SupervisorConfig = Pick<Config, 'reconnect' | 'timeouts' | 'browserMemoryLimitMb'>;
 
 /** The defaults of DESIGN.md / load-config: base 5 s, cap 30 s. */
 export const DEFAULT_CONFIG: SupervisorConfig = {
   reconnect: { baseMs: 5_000, maxMs: 30_000, maxAttempts: 10 },
   timeouts: { startMs: 120_000, readyMs: 90_000, watchdogIntervalMs: 30_000, watchdogTimeoutMs: 10_000, shutdownMs: 8_000 },
+  browserMemoryLimitMb: 0,
 };
 
 export interface HarnessOptions {
@@ -25,6 +26,9 @@ export interface HarnessOptions {
   readonly configure?: (client: FakeWaClient, index: number) => void;
   /** Replaces the recording onQr (e.g. to make it throw). */
   readonly onQr?: (qr: CurrentQr) => void;
+  readonly browserMemoryLimitMb?: number;
+  /** Bytes the fake browser uses, read by the memory watchdog. */
+  readonly browserMemory?: () => Promise<number>;
 }
 
 export const ME = Object.freeze({ id: '15550001111', name: 'Tester' });
@@ -49,6 +53,7 @@ export function createHarness(options: HarnessOptions = {}) {
   const config: SupervisorConfig = {
     reconnect: { ...DEFAULT_CONFIG.reconnect, ...options.reconnect },
     timeouts: { ...DEFAULT_CONFIG.timeouts, ...options.timeouts },
+    browserMemoryLimitMb: options.browserMemoryLimitMb ?? 0,
   };
 
   const supervisor = new SessionSupervisor({
@@ -62,6 +67,7 @@ export function createHarness(options: HarnessOptions = {}) {
     random: options.random ?? (() => 0.5),
     onMessage: (message) => messages.push(message),
     onQr: options.onQr ?? ((qr) => void qrs.push(qr)),
+    ...(options.browserMemory ? { measureBrowserMemory: options.browserMemory } : {}),
   });
   let last = supervisor.snapshot().state;
   supervisor.subscribe((snapshot) => {

@@ -43,7 +43,7 @@ describe('loadConfig: defaults', () => {
       takeoverTimeoutMs: 0,
       reconnect: { baseMs: 5_000, maxMs: 30_000, maxAttempts: 10 },
       timeouts: { startMs: 120_000, readyMs: 90_000, watchdogIntervalMs: 30_000, watchdogTimeoutMs: 10_000, shutdownMs: 8_000 },
-      browserRssLimitMb: 0,
+      browserMemoryLimitMb: 0,
       botPrefix: '!',
     });
   });
@@ -93,7 +93,7 @@ describe('loadConfig: every variable', () => {
     WATCHDOG_INTERVAL_MS: '15000',
     WATCHDOG_TIMEOUT_MS: '5000',
     SHUTDOWN_TIMEOUT_MS: '20000',
-    BROWSER_RSS_LIMIT_MB: '900',
+    BROWSER_MEMORY_LIMIT_MB: '900',
     BOT_PREFIX: '/',
   };
 
@@ -117,7 +117,7 @@ describe('loadConfig: every variable', () => {
       takeoverTimeoutMs: 1500,
       reconnect: { baseMs: 1000, maxMs: 60000, maxAttempts: 0 },
       timeouts: { startMs: 60000, readyMs: 45000, watchdogIntervalMs: 15000, watchdogTimeoutMs: 5000, shutdownMs: 20000 },
-      browserRssLimitMb: 900,
+      browserMemoryLimitMb: 900,
       botPrefix: '/',
     });
   });

@@ -1071,3 +1071,37 @@ describe('SessionSupervisor: the transition table of DESIGN.md', () => {
     assert.equal(h.state(), 'failed');
   });
 });
+
+describe('SessionSupervisor: memory watchdog', () => {
+  const MB = 1024 * 1024;
+
+  it('over BROWSER_MEMORY_LIMIT_MB: restarts the browser keeping the session', async () => {
+    let used = 300 * MB;
+    const h = createHarness({ browserMemoryLimitMb: 400, browserMemory: async () => used });
+    const client = await h.pairFresh();
+    await h.clock.advance(30_000);
+    assert.equal(h.state(), 'ready', 'under the limit');
+    used = 450 * MB;
+    await h.clock.advance(30_000);
+    assert.equal(h.state(), 'reconnecting');
+    assert.match(h.snap().lastError ?? '', /450 MB, over BROWSER_MEMORY_LIMIT_MB=400/);
+    assert.equal(client.count('logout'), 0);
+    assert.equal(h.guard.wipeCalls, 0, 'the session is kept');
+    assert.ok(client.count('destroy') >= 1);
+  });
+
+  it('limit 0 never measures', async () => {
+    let measured = 0;
+    const h = createHarness({
+      browserMemoryLimitMb: 0,
+      browserMemory: async () => {
+        measured++;
+        return 10_000 * MB;
+      },
+    });
+    await h.pairFresh();
+    await h.clock.advance(120_000);
+    assert.equal(measured, 0);
+    assert.equal(h.state(), 'ready');
+  });
+});

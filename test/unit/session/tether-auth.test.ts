@@ -30,6 +30,26 @@ describe('TetherAuth', () => {
     assert.equal(local.dataPath, '/tmp/wa-tether-unit-never-created');
   });
 
+  it("logout() leaves the profile alone: the library's delete races the next browser", async () => {
+    const { mkdtemp, mkdir, writeFile, access, rm } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dataPath = await mkdtemp(path.join(os.tmpdir(), 'tether-auth-'));
+    try {
+      const auth = new TetherAuth({ clientId: 'keep', dataPath, onBrowser: () => undefined, onHandlerError: () => undefined });
+      const client = { options: { puppeteer: {} } };
+      auth.setup(client as unknown as Client);
+      await auth.beforeBrowserInitialized();
+      const marker = path.join(dataPath, 'session-keep', 'Default', 'marker');
+      await mkdir(path.dirname(marker), { recursive: true });
+      await writeFile(marker, 'x');
+      await auth.logout();
+      await access(marker);
+    } finally {
+      await rm(dataPath, { recursive: true, force: true });
+    }
+  });
+
   it('rejects a clientId LocalAuth would reject', () => {
     assert.throws(() => new TetherAuth({ clientId: 'a b', dataPath: '/tmp/x', onBrowser: () => undefined, onHandlerError: () => undefined }));
   });
