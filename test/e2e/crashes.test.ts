@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Daemon, Sandbox } from './support/daemon';
-import { attachPhone, scanAndWaitReady } from './support/phone';
+import { startPairedDaemon } from './support/phone';
 import { eventually } from './support/wait';
 
 describe('crashes', { timeout: 240_000 }, () => {
@@ -11,10 +11,7 @@ describe('crashes', { timeout: 240_000 }, () => {
 
   before(async () => {
     sandbox = await Sandbox.create();
-    daemon = await Daemon.start(sandbox);
-    const phone = await attachPhone(daemon);
-    await scanAndWaitReady(daemon, phone);
-    await phone.detach();
+    daemon = await startPairedDaemon(sandbox);
   });
   after(async () => {
     if (!daemon.hasExited) await daemon.stop('SIGKILL');

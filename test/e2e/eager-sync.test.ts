@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SIM_WEB_VERSION, writeSimPage } from '../sim/page';
 import { Daemon, Sandbox } from './support/daemon';
-import { attachPhone, scanAndWaitReady } from './support/phone';
+import { startPairedDaemon } from './support/phone';
 
 describe('authenticated but never ready (eager sync)', { timeout: 120_000 }, () => {
   let sandbox: Sandbox;
@@ -13,10 +13,7 @@ describe('authenticated but never ready (eager sync)', { timeout: 120_000 }, () 
 
   before(async () => {
     sandbox = await Sandbox.create();
-    daemon = await Daemon.start(sandbox);
-    const phone = await attachPhone(daemon);
-    await scanAndWaitReady(daemon, phone);
-    await phone.detach();
+    daemon = await startPairedDaemon(sandbox);
     assert.equal((await daemon.stop('SIGTERM')).code, 0);
   });
   after(async () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Daemon, Sandbox } from './support/daemon';
-import { attachPhone, scanAndWaitReady } from './support/phone';
+import { startPairedDaemon } from './support/phone';
 import { sleep } from './support/wait';
 
 describe('a second daemon on the same AUTH_PATH', { timeout: 120_000 }, () => {
@@ -12,10 +12,7 @@ describe('a second daemon on the same AUTH_PATH', { timeout: 120_000 }, () => {
 
   before(async () => {
     sandbox = await Sandbox.create();
-    first = await Daemon.start(sandbox);
-    const phone = await attachPhone(first);
-    await scanAndWaitReady(first, phone);
-    await phone.detach();
+    first = await startPairedDaemon(sandbox);
   });
   after(async () => {
     if (second && !second.hasExited) await second.stop('SIGKILL');

@@ -1,5 +1,5 @@
 import { SimPhone } from '../../sim/phone';
-import type { Daemon, SessionStatus } from './daemon';
+import { Daemon, type Sandbox, type SessionStatus, type StartOptions } from './daemon';
 
 /** Attaches to the daemon's browser through DevTools, as the phone. Detach in the test's `after`. */
 export async function attachPhone(daemon: Daemon): Promise<SimPhone> {
@@ -11,4 +11,16 @@ export async function scanAndWaitReady(daemon: Daemon, phone: SimPhone): Promise
   await daemon.waitForState('qr');
   await phone.scan();
   return daemon.waitForState('ready');
+}
+
+/** A daemon on `sandbox` that has been paired by the phone and is `ready`. */
+export async function startPairedDaemon(sandbox: Sandbox, options: StartOptions = {}): Promise<Daemon> {
+  const daemon = await Daemon.start(sandbox, options);
+  const phone = await attachPhone(daemon);
+  try {
+    await scanAndWaitReady(daemon, phone);
+  } finally {
+    await phone.detach();
+  }
+  return daemon;
 }
