@@ -6,7 +6,6 @@ import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import dotenv from 'dotenv';
-import puppeteer from 'puppeteer';
 import QRCode from 'qrcode';
 import { createDispatcher } from './bot/dispatch-message';
 import { COMMANDS } from './bot/commands';
@@ -29,7 +28,8 @@ import { ProfileInspector } from './session/profile-inspector';
 import { metadataPathFor, SessionMetadataStore } from './session/session-metadata';
 import { SessionSupervisor } from './session/session-supervisor';
 import type { CurrentQr } from './session/session-state';
-import { wwebjsClientFactory } from './session/wwebjs-client';
+import type { WaClientFactory } from './session/wa-client';
+import type { WwebjsClientOptions } from './session/wwebjs-client';
 
 /** How often the on-disk picture of the profile is refreshed, off the request path. */
 const INSPECT_INTERVAL_MS = 60_000;
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     guard,
     metadata,
     inspector,
-    createClient: wwebjsClientFactory({
+    createClient: lazyWwebjsFactory({
       clientId: config.clientId,
       authPath: config.authPath,
       webCachePath: config.webCachePath,
@@ -155,8 +155,22 @@ function findBrowserOrExit(config: Config, logger: Logger): string {
   }
 }
 
+/**
+ * whatsapp-web.js (with puppeteer) takes about half a second and 30 MB to load: it is loaded
+ * when the first client is made, after the HTTP server answers, not at start.
+ */
+function lazyWwebjsFactory(options: WwebjsClientOptions): WaClientFactory {
+  let factory: WaClientFactory | null = null;
+  return () => {
+    factory ??= (require('./session/wwebjs-client') as typeof import('./session/wwebjs-client')).wwebjsClientFactory(options);
+    return factory();
+  };
+}
+
 function puppeteerDownload(): string | null {
   try {
+    // Only reached when no system browser exists, so the load is paid only then.
+    const puppeteer = (require('puppeteer') as typeof import('puppeteer')).default;
     return puppeteer.executablePath();
   } catch {
     return null;
