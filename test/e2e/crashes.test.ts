@@ -21,7 +21,7 @@ describe('crashes', { timeout: 240_000 }, () => {
   it('Chromium killed with kill -9: noticed, relaunched, ready again without a QR', async () => {
     const before = daemon.transitions().length;
     const processes = await sandbox.browserProcesses();
-    assert.ok(processes.length > 1);
+    assert.ok(processes.length >= 1, 'the browser is running (one process with --single-process)');
     for (const pid of processes) process.kill(pid, 'SIGKILL');
     await daemon.waitForState('reconnecting', 10_000);
     const ready = await daemon.waitForState('ready', 30_000);

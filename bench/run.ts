@@ -1,0 +1,174 @@
+/**
+ * `npm run bench`: wa-tether vs a bare whatsapp-web.js Client, side by side, on the simulated
+ * WhatsApp Web of the end-to-end suite (issue 4). Not part of `npm test`.
+ *
+ *   npm run bench                     full run (about 8 minutes on 2 cores)
+ *   npm run bench -- --quick          fewer runs, shorter loads (about 2-3 minutes)
+ *   npm run bench -- --runs 7         more ready-state runs per contender (default 5)
+ *   npm run bench -- --help           every option
+ *
+ * It builds the daemon (`npm run build`) and runs `node dist/src/main.js` with the node flags
+ * of render.yaml's startCommand: the production start path. Progress goes to stderr; the
+ * tables, the verdict per target and one final JSON line with every figure go to stdout.
+ * Every process and temp dir it makes is removed at the end, on failure and on Ctrl-C.
+ *
+ * Memory is sampled 20 s after `ready` by default: long enough for V8's memory reducer to
+ * shrink node's heap after the start burst (10-15 s after ready here), short of the 30 s
+ * after which this machine's DAMON reclaim pages out idle file pages.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { botAndGrowth } from './lib/bot-growth';
+import { Cleanup } from './lib/cleanup';
+import { type BenchContext, REPO_ROOT } from './lib/contenders';
+import { BenchDirs } from './lib/dirs';
+import { httpLoad } from './lib/http-load';
+import { pairTemplate } from './lib/pairing';
+import { readyRuns } from './lib/ready-runs';
+import { type BenchOptions, report } from './lib/report';
+
+const HELP = `Usage: npm run bench -- [options]
+  --runs N            ready-state runs per contender, alternating (default 5; --quick 2)
+  --settle-ms MS      wait after ready before sampling memory (default 20000; --quick 5000)
+  --growth-settle-ms  wait before each growth sample (default 20000)
+  --load-sec S        seconds per HTTP load run (default 5; --quick 3)
+  --load-rounds N     rounds of HTTP load runs, medians reported (default 3; --quick 1)
+  --connections N     autocannon connections (default 10)
+  --rate N            fixed request rate for the /api/health p99 run (default 1000)
+  --messages N        !ping messages for latency and growth (default 500; --quick 100)
+  --msg-rate N        messages per second (default 20)
+  --reconnects N      reconnect cycles for growth (default 20; --quick 4)
+  --node-flags=...    node flags for the daemon, e.g. --node-flags='--max-semi-space-size=2'
+                      (default: those of render.yaml's startCommand, i.e. what Render runs)
+  --skip-build        use dist/ as it is
+  --quick             fewer runs and shorter loads, for a smoke test of the bench itself
+`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string' },
+      'settle-ms': { type: 'string' },
+      'growth-settle-ms': { type: 'string' },
+      'load-sec': { type: 'string' },
+      'load-rounds': { type: 'string' },
+      connections: { type: 'string', default: '10' },
+      rate: { type: 'string', default: '1000' },
+      messages: { type: 'string' },
+      'msg-rate': { type: 'string', default: '20' },
+      reconnects: { type: 'string' },
+      'node-flags': { type: 'string' },
+      'skip-build': { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const quick = values.quick;
+  const num = (value: string | undefined, full: number, short: number): number => {
+    const n = value === undefined ? (quick ? short : full) : Number(value);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`not a number: ${value}`);
+    return n;
+  };
+  const nodeFlags = values['node-flags'] === undefined ? renderStartFlags() : splitFlags(values['node-flags']);
+  const options: BenchOptions = {
+    runs: Math.max(1, num(values.runs, 5, 2)),
+    settleMs: num(values['settle-ms'], 20_000, 5_000),
+    growthSettleMs: num(values['growth-settle-ms'], 20_000, 20_000),
+    loadSec: num(values['load-sec'], 5, 3),
+    loadRounds: Math.max(1, num(values['load-rounds'], 3, 1)),
+    connections: num(values.connections, 10, 10),
+    rate: num(values.rate, 1000, 1000),
+    messages: num(values.messages, 500, 100),
+    msgRate: num(values['msg-rate'], 20, 20),
+    reconnects: num(values.reconnects, 20, 4),
+    plantedFiles: 10_000,
+    plantedBytes: 200 * 2 ** 20,
+    nodeFlags,
+    quick,
+  };
+  const chromePath = process.env.CHROME_PATH ?? process.env.PUPPETEER_EXECUTABLE_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(chromePath)) throw new Error(`No Chromium at ${chromePath}. To resolve, set CHROME_PATH.`);
+
+  const cleanup = new Cleanup();
+  cleanup.installSignalHandlers();
+  const started = Date.now();
+  try {
+    if (!values['skip-build']) build();
+    const dirs = await BenchDirs.create(cleanup);
+    const ctx: BenchContext = { cleanup, dirs, chromePath, daemonNodeFlags: nodeFlags };
+    log(`daemon: node ${[...nodeFlags, 'dist/src/main.js'].join(' ')}; bare: node bench/bare-client.cjs; Chromium ${chromiumVersion(chromePath)}`);
+
+    log('pairing one profile per contender (QR, scan, ready, stop)...');
+    const templates = { daemon: await pairTemplate(ctx, 'daemon'), bare: await pairTemplate(ctx, 'bare') };
+
+    log(`1-3. ready-state memory, restored start, health: ${options.runs} runs each, alternating, settle ${options.settleMs} ms`);
+    const ready = await readyRuns(ctx, { runs: options.runs, settleMs: options.settleMs, templates, log });
+
+    log(`4. HTTP under load: ${options.loadRounds} rounds of ${options.loadSec} s per target, ${options.connections} connections`);
+    const http = await httpLoad(ctx, {
+      template: templates.daemon,
+      rounds: options.loadRounds,
+      durationSec: options.loadSec,
+      connections: options.connections,
+      rate: options.rate,
+      files: options.plantedFiles,
+      bytes: options.plantedBytes,
+      log,
+    });
+
+    log(`5-6. bot latency (${options.messages} x !ping at ${options.msgRate}/s) and growth (${options.reconnects} reconnects)`);
+    const bot = await botAndGrowth(ctx, {
+      template: templates.daemon,
+      messages: options.messages,
+      ratePerSec: options.msgRate,
+      reconnects: options.reconnects,
+      settleMs: options.growthSettleMs,
+      log,
+    });
+
+    const output = report({ options, ready, http, bot, elapsedSec: (Date.now() - started) / 1000, chromium: chromiumVersion(chromePath) });
+    process.stdout.write(output);
+  } finally {
+    await cleanup.runAll();
+  }
+}
+
+function build(): void {
+  log('building: npm run build');
+  const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) throw new Error('npm run build failed; fix the build (or pass --skip-build to use dist/ as it is)');
+}
+
+/** The node flags of render.yaml's `startCommand: node [flags] dist/src/main.js`, so the bench runs what Render runs. */
+function renderStartFlags(): string[] {
+  const file = path.join(REPO_ROOT, 'render.yaml');
+  const command = existsSync(file) ? /^\s*startCommand:\s*(.+)$/m.exec(readFileSync(file, 'utf8'))?.[1] : undefined;
+  const words = splitFlags((command ?? '').replace(/^["']|["']$/g, ''));
+  const nodeAt = words.indexOf('node');
+  const mainAt = words.findIndex((w) => w.endsWith('dist/src/main.js'));
+  return nodeAt !== -1 && mainAt > nodeAt ? words.slice(nodeAt + 1, mainAt) : [];
+}
+
+function chromiumVersion(chromePath: string): string {
+  const result = spawnSync(chromePath, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  return (result.stdout ?? '').trim() || 'unknown';
+}
+
+function splitFlags(value: string): string[] {
+  return value.split(/\s+/).filter((f) => f.length > 0);
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+void main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${String((error as Error)?.stack ?? error)}\n`);
+  process.exitCode = 1;
+});
