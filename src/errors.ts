@@ -5,6 +5,7 @@
 export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'BROWSER_NOT_FOUND'
+  | 'WEB_VERSION_UNAVAILABLE'
   | 'INSTANCE_LOCKED'
   | 'AUTH_PATH_UNWRITABLE'
   | 'NO_QR'

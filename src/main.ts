@@ -64,6 +64,7 @@ async function main(): Promise<void> {
       webCachePath: config.webCachePath,
       webVersion: config.webVersion,
       webCacheStrict: config.webCacheStrict,
+      webVersionRemotePath: config.webVersionRemotePath,
       executablePath: browser,
       args: chromiumArgs(config.chromiumArgs, process.getuid?.() === 0),
       takeoverOnConflict: config.takeoverOnConflict,

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findProfileProcesses } from '../../src/session/chromium-processes';
-import { SimPhone } from '../../test/sim/phone';
+import { SimPhone } from '../../test/sim';
 import { type BenchContext, type DaemonRun, startDaemon } from './contenders';
 import { describeRoles, type TreeMemory } from './memory';
 import { sampleMemory } from './sample';

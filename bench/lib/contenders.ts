@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SIM_WEB_VERSION } from '../../test/sim/page';
+import { SIM_WEB_VERSION } from '../../test/sim';
 import { Child } from './child';
 import type { Cleanup } from './cleanup';
 import { type BenchDirs, CLIENT_ID, profileDirOf } from './dirs';

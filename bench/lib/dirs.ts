@@ -7,7 +7,7 @@ import { cp, mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { endProcesses, findProfileProcesses } from '../../src/session/chromium-processes';
-import { SIM_WEB_VERSION, writeSimPage } from '../../test/sim/page';
+import { SIM_WEB_VERSION, writeSimPage } from '../../test/sim';
 import type { Cleanup } from './cleanup';
 
 export const CLIENT_ID = 'bench';
@@ -29,7 +29,7 @@ export class BenchDirs {
     const dirs = new BenchDirs(root, path.join(root, 'cache'));
     cleanup.add(`remove ${root}`, () => dirs.dispose());
     // No QR rotation: a run that waits on a QR waits on one QR.
-    await writeSimPage(dirs.cachePath, SIM_WEB_VERSION, { qrRotateMs: 0 });
+    await writeSimPage(dirs.cachePath, { qrRotateMs: 0 });
     return dirs;
   }
 

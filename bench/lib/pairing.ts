@@ -3,7 +3,7 @@
  * profile, scan the QR with the simulated phone, wait for `ready`, stop cleanly. Every
  * measured run then starts from a copy of it: a restored start, no QR.
  */
-import { SimPhone } from '../../test/sim/phone';
+import { SimPhone } from '../../test/sim';
 import { type BenchContext, startBare, startDaemon } from './contenders';
 
 export async function pairTemplate(ctx: BenchContext, kind: 'daemon' | 'bare', chromiumArgs?: readonly string[]): Promise<string> {

@@ -14,6 +14,11 @@ export interface Config {
   readonly webVersion: string | null;
   /** A missing cached `webVersion` is an error instead of a load from the network. */
   readonly webCacheStrict: boolean;
+  /**
+   * Opt-in: fetch `webVersion` from this archive (`{version}` replaced) instead of the local
+   * cache. Null: the local cache in `webCachePath`, falling back to the live page.
+   */
+  readonly webVersionRemotePath: string | null;
   /** Explicit browser (CHROME_PATH / PUPPETEER_EXECUTABLE_PATH); null = detect. */
   readonly chromePath: string | null;
   /** Extra Chromium flags, appended after the daemon's own. */

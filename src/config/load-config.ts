@@ -5,6 +5,8 @@ import { EnvReader } from './env-reader';
 import { LOG_LEVELS } from '../logging/log-levels';
 
 const CLIENT_ID_PATTERN = /^[-_\w]+$/;
+/** WhatsApp Web builds: 2.3000.1017054665, sometimes with a -alpha or -beta suffix. */
+const WEB_VERSION_PATTERN = /^\d+\.\d+\.\d+(-(alpha|beta))?$/;
 /** Long enough that guessing it over HTTP is hopeless. */
 const MIN_ADMIN_TOKEN_LENGTH = 16;
 const HOUR_MS = 3_600_000;
@@ -33,8 +35,19 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   const webCachePath = path.resolve(options.cwd, read.string('WEB_CACHE_PATH', './.wwebjs_cache'));
 
   const webVersion = read.raw('WEB_VERSION') ?? null;
-  if (webVersion !== null && !/^\d+\.\d+\.\d+/.test(webVersion)) {
+  if (webVersion !== null && !WEB_VERSION_PATTERN.test(webVersion)) {
     read.fail(`WEB_VERSION must look like 2.3000.1017054665 (got "${webVersion}"). To resolve, unset it to use the library's default.`);
+  }
+  const webVersionRemotePath = read.raw('WEB_VERSION_REMOTE_PATH') ?? null;
+  if (webVersionRemotePath !== null) {
+    if (!/^https?:\/\/\S+$/.test(webVersionRemotePath) || !webVersionRemotePath.includes('{version}')) {
+      read.fail(
+        `WEB_VERSION_REMOTE_PATH must be an http(s) URL with {version} in it (got "${webVersionRemotePath}"), e.g. https://example.com/wa-version/html/{version}.html.`,
+      );
+    }
+    if (webVersion === null) {
+      read.fail('WEB_VERSION_REMOTE_PATH needs WEB_VERSION: the build to fetch. To resolve, set WEB_VERSION to a version the archive holds.');
+    }
   }
 
   const adminToken = read.raw('ADMIN_TOKEN') ?? null;
@@ -61,6 +74,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     webCachePath,
     webVersion,
     webCacheStrict: read.boolean('WEB_CACHE_STRICT', false),
+    webVersionRemotePath,
     chromePath: read.raw('CHROME_PATH') ?? read.raw('PUPPETEER_EXECUTABLE_PATH') ?? null,
     chromiumArgs: splitArgs(read.raw('CHROMIUM_ARGS')),
     adminToken,

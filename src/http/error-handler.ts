@@ -6,6 +6,7 @@ import type { Logger } from '../logging/logger';
 const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   CONFIG_INVALID: 500,
   BROWSER_NOT_FOUND: 503,
+  WEB_VERSION_UNAVAILABLE: 503,
   INSTANCE_LOCKED: 409,
   AUTH_PATH_UNWRITABLE: 500,
   NO_QR: 404,

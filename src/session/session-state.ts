@@ -49,9 +49,16 @@ export interface SessionSnapshot {
   readonly lastError: string | null;
 }
 
+/** Running totals since the process started, for status and metrics. */
+export interface SessionCounters {
+  /** Messages that arrived encrypted and never decrypted (WhatsApp gave up after a resend request). */
+  readonly undecryptableMessages: number;
+}
+
 /** What the HTTP layer may ask of the session: read a snapshot, watch it, clear it. */
 export interface SessionControl {
   snapshot(): SessionSnapshot;
+  counters(): SessionCounters;
   /** Calls `listener` on every change; returns the unsubscribe function. */
   subscribe(listener: (snapshot: SessionSnapshot) => void): () => void;
   /** Logs out if possible, wipes the profile, comes back with a fresh QR. Idempotent, serialized. */

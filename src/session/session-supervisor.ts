@@ -12,6 +12,7 @@ import type {
   CurrentQr,
   PairedAccount,
   SessionControl,
+  SessionCounters,
   SessionSnapshot,
   SessionState,
 } from './session-state';
@@ -28,6 +29,8 @@ export interface MetadataPort {
 const DESTROY_TIMEOUT_MS = 5_000;
 const INIT_SETTLE_TIMEOUT_MS = 10_000;
 const LOGOUT_TIMEOUT_MS = 10_000;
+/** `initialize()` failures no retry can fix. */
+const PERMANENT_START_FAILURES: ReadonlySet<string> = new Set(['WEB_VERSION_UNAVAILABLE']);
 /** States in which the watchdog probes the page. */
 const WATCHED_STATES: ReadonlySet<SessionState> = new Set(['qr', 'ready']);
 
@@ -82,6 +85,7 @@ export class SessionSupervisor implements SessionControl {
   private clearPromise: Promise<ClearResult> | null = null;
   private stopping = false;
   private pairedAt: string | null = null;
+  private undecryptableMessages = 0;
   private readonly timers = new Map<'start' | 'ready' | 'watchdog' | 'retry', TimerHandle>();
   private readonly log: Logger;
   private readonly random: () => number;
@@ -104,6 +108,10 @@ export class SessionSupervisor implements SessionControl {
 
   snapshot(): SessionSnapshot {
     return this.snap;
+  }
+
+  counters(): SessionCounters {
+    return { undecryptableMessages: this.undecryptableMessages };
   }
 
   subscribe(listener: (snapshot: SessionSnapshot) => void): () => void {
@@ -351,12 +359,21 @@ export class SessionSupervisor implements SessionControl {
       case 'message':
         if (this.snap.state === 'ready') this.deps.onMessage?.(event.message);
         return;
+      case 'message_undecryptable':
+        this.undecryptableMessages++;
+        this.log.warn('A message could not be decrypted and is lost (WhatsApp gave up after asking the phone to resend it)', {
+          messageId: event.id,
+          chatId: event.chatId,
+          total: this.undecryptableMessages,
+        });
+        return;
     }
   }
 
   private onQr(handle: ClientHandle, payload: string): void {
     if (handle.wasAuthenticated) {
-      // 1.34.6 shows a new QR after a remote logout without a `disconnected`: the keys are gone.
+      // An unlink WhatsApp signalled with no logout event (a reload onto an unpaired page)
+      // shows only a new QR: the keys are gone.
       this.loggedOut(handle.generation, 'WhatsApp asked for a new QR after login: the phone unlinked this device.');
       return;
     }
@@ -408,6 +425,15 @@ export class SessionSupervisor implements SessionControl {
 
   private onClientFailure(generation: number, error: unknown): void {
     if (this.stopping || this.current?.generation !== generation) return;
+    if (error instanceof AppError && PERMANENT_START_FAILURES.has(error.code)) {
+      // Retrying cannot help: the operator must change a setting, and health says so (503).
+      this.cancelTimers();
+      const handle = this.detach();
+      this.log.error(error.message);
+      this.transition('failed', { qr: null, nextRetryAt: null, lastError: error.message, message: error.message });
+      void this.enqueue(() => this.teardown(handle));
+      return;
+    }
     this.connectionLost(generation, `the client failed to start: ${describeError(error)}`);
   }
 
@@ -482,14 +508,15 @@ export class SessionSupervisor implements SessionControl {
   /**
    * Asks the page for its state; no answer in time means it stopped answering. Runs while
    * `ready` and while showing a QR (a frozen page would otherwise show a dead QR forever).
-   * Before login 1.34.6 answers null (no store yet), so null only counts against `ready`.
+   * Before login the page answers 'UNPAIRED', which is no problem; a page with no socket
+   * state at all (null) only counts against `ready`.
    */
   private async probe(handle: ClientHandle): Promise<void> {
     const { watchdogTimeoutMs } = this.deps.config.timeouts;
     let problem: string | null = null;
     try {
       const state = await withTimeout(handle.client.getState(), watchdogTimeoutMs, this.deps.clock, 'getState()');
-      if (state === null && this.snap.state === 'ready') problem = 'the page lost its WhatsApp store';
+      if (state === null && this.snap.state === 'ready') problem = 'the page lost its WhatsApp socket';
     } catch (error) {
       problem = `the page stopped answering (${describeError(error)})`;
     }

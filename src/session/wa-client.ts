@@ -22,7 +22,9 @@ export type WaClientEvent =
   | { readonly type: 'browser_disconnected' }
   /** An error thrown from inside the library's own handlers, caught where it started. */
   | { readonly type: 'internal_error'; readonly error: unknown }
-  | { readonly type: 'message'; readonly message: IncomingMessage };
+  | { readonly type: 'message'; readonly message: IncomingMessage }
+  /** A message that never decrypted: WhatsApp asked the phone to resend it and gave up. */
+  | { readonly type: 'message_undecryptable'; readonly id: string; readonly chatId: string };
 
 /**
  * One whatsapp-web.js client and its browser, behind the few operations the supervisor
@@ -36,10 +38,12 @@ export interface WaClient {
   destroy(): Promise<void>;
   /** Unlinks this device on WhatsApp's side, then closes the browser. */
   logout(): Promise<void>;
-  /** WhatsApp's connection state, e.g. 'CONNECTED'; null when the page has no store. */
+  /**
+   * WhatsApp's connection state as the page reports it: 'UNPAIRED' before login, 'CONNECTED'
+   * once paired. It proves the page answers, not that the client is logged in: the state
+   * machine is driven by events. Null when the page has no socket state.
+   */
   getState(): Promise<string | null>;
-  /** The browser's main process id, once launched. */
-  browserPid(): number | null;
 }
 
 export type WaClientFactory = () => WaClient;

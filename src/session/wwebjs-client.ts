@@ -1,4 +1,5 @@
 import { Client, type Message } from 'whatsapp-web.js';
+import { AppError } from '../errors';
 import { type Browser, type HTTPRequest, InterceptResolutionAction, type Page } from 'puppeteer';
 import { TetherAuth } from './tether-auth';
 import type { IncomingMessage, WaClient, WaClientEvent, WaClientFactory } from './wa-client';
@@ -10,6 +11,7 @@ export interface WwebjsClientOptions {
   readonly webCachePath: string;
   readonly webVersion: string | null;
   readonly webCacheStrict: boolean;
+  readonly webVersionRemotePath: string | null;
   readonly executablePath: string;
   readonly args: readonly string[];
   readonly takeoverOnConflict: boolean;
@@ -30,9 +32,8 @@ export function wwebjsClientFactory(options: WwebjsClientOptions): WaClientFacto
 class WwebjsClient implements WaClient {
   private readonly client: Client;
   private readonly listeners: Array<(event: WaClientEvent) => void> = [];
-  private browser: Browser | null = null;
 
-  constructor(options: WwebjsClientOptions) {
+  constructor(private readonly options: WwebjsClientOptions) {
     this.client = new Client({
       authStrategy: new TetherAuth({
         clientId: options.clientId,
@@ -41,7 +42,12 @@ class WwebjsClient implements WaClient {
         onHandlerError: (error) => this.emit({ type: 'internal_error', error }),
       }),
       ...(options.webVersion === null ? {} : { webVersion: options.webVersion }),
-      webVersionCache: { type: 'local', path: options.webCachePath, strict: options.webCacheStrict },
+      // The local cache serves WEB_CACHE_PATH/<webVersion>.html when present (and saves the live
+      // page there after a live load); the remote one is opt-in, for pinning a build from an archive.
+      webVersionCache:
+        options.webVersionRemotePath === null
+          ? { type: 'local', path: options.webCachePath, strict: options.webCacheStrict }
+          : { type: 'remote', remotePath: options.webVersionRemotePath, strict: options.webCacheStrict },
       takeoverOnConflict: options.takeoverOnConflict,
       takeoverTimeoutMs: options.takeoverTimeoutMs,
       puppeteer: {
@@ -63,8 +69,26 @@ class WwebjsClient implements WaClient {
     this.listeners.push(listener);
   }
 
-  initialize(): Promise<void> {
-    return this.client.initialize();
+  async initialize(): Promise<void> {
+    try {
+      await this.client.initialize();
+    } catch (error) {
+      throw this.explain(error);
+    }
+  }
+
+  /**
+   * A pinned build missing from a strict local cache is a setting to fix, not a connection to
+   * retry. The library's VersionResolveError sets no `name`, hence the constructor check.
+   */
+  private explain(error: unknown): unknown {
+    const missingBuild = error instanceof Error && error.constructor.name === 'VersionResolveError';
+    if (!missingBuild || this.options.webVersionRemotePath !== null) return error;
+    return new AppError(
+      'WEB_VERSION_UNAVAILABLE',
+      `WEB_VERSION=${this.options.webVersion} is not in WEB_CACHE_PATH (${this.options.webCachePath}) and WEB_CACHE_STRICT=true forbids loading it live. To resolve, put ${this.options.webVersion}.html there, set WEB_CACHE_STRICT=false, or unset WEB_VERSION.`,
+      { cause: error },
+    );
   }
 
   async destroy(): Promise<void> {
@@ -76,17 +100,14 @@ class WwebjsClient implements WaClient {
   }
 
   async getState(): Promise<string | null> {
-    // Before login 1.34.6 answers null; the supervisor drives state from events instead.
+    // 1.34.7 reads Socket.state: 'UNPAIRED' before login, and it still answers 'CONNECTED' for
+    // a page that synced before the library listened (authenticated/ready never come). Only
+    // the supervisor's timers see such a hang; this call only proves the page answers.
     const state: unknown = await this.client.getState();
     return typeof state === 'string' ? state : null;
   }
 
-  browserPid(): number | null {
-    return this.browser?.process()?.pid ?? null;
-  }
-
   private watchBrowser(browser: Browser): void {
-    this.browser = browser;
     browser.on('disconnected', () => this.emit({ type: 'browser_disconnected' }));
     // Runs before the library adds its own request handler (initWebVersionCache), which
     // is what skipUnneededRequests relies on.
@@ -103,6 +124,10 @@ class WwebjsClient implements WaClient {
     client.on('disconnected', (reason: unknown) => this.emit({ type: 'disconnected', reason: String(reason) }));
     client.on('change_state', (state: unknown) => this.emit({ type: 'change_state', state: String(state) }));
     client.on('message', (message: Message) => this.emit({ type: 'message', message: toIncoming(message) }));
+    // 1.34.7: a message still encrypted 15 s after it arrived, after a resend request to the phone.
+    client.on('message_ciphertext_failed', (message: Message) =>
+      this.emit({ type: 'message_undecryptable', id: message.id._serialized, chatId: message.from }),
+    );
   }
 
   private me(): PairedAccount | null {

@@ -1,7 +1,7 @@
 // Scenario 6 of issue 3: WhatsApp connection states after `ready`.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { SimPhone } from '../sim/phone';
+import type { SimPhone } from '../sim';
 import { Daemon, Sandbox } from './support/daemon';
 import { attachPhone, scanAndWaitReady } from './support/phone';
 import { sleep } from './support/wait';

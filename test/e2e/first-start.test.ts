@@ -1,9 +1,10 @@
-// Scenarios 1, 3 and 10 of issue 3: first start, pairing, the bot, restart without a QR.
+// First start, pairing, the bot, restart without a QR.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { SimPhone } from '../sim/phone';
+import type { SimPhone } from '../sim';
 import { Daemon, Sandbox } from './support/daemon';
 import { attachPhone } from './support/phone';
+import { eventually, sleep } from './support/wait';
 
 describe('first start, pairing, bot, restart', { timeout: 180_000 }, () => {
   let sandbox: Sandbox;
@@ -50,6 +51,16 @@ describe('first start, pairing, bot, restart', { timeout: 180_000 }, () => {
     assert.equal((await daemon.request('DELETE', '/api/session/clear', false)).status, 401);
   });
 
+  it("the page answers 'UNPAIRED' before login, and the watchdog (every 2 s here) lets the QR stand", async () => {
+    const before = daemon.transitions().length;
+    await sleep(6_000);
+    const status = await daemon.status();
+    assert.equal(status.state, 'qr');
+    assert.equal(status.hasQr, true);
+    assert.deepEqual(daemon.transitions().slice(before), [], 'no transition while the QR is shown');
+    assert.ok(!daemon.lines.some((l) => /stopped answering|lost its WhatsApp socket/.test(l)), daemon.tail());
+  });
+
   it('the phone scans: ready, and the status shows the profile on disk and who is paired', async () => {
     phone = await attachPhone(daemon);
     await phone.scan({ user: '15550001111', pushname: 'Sim Phone' });
@@ -77,6 +88,21 @@ describe('first start, pairing, bot, restart', { timeout: 180_000 }, () => {
     assert.equal(outbox.length, 1, JSON.stringify(outbox));
     assert.equal(outbox[0]?.body, 'pong');
     assert.equal(outbox[0]?.to, '15550002222@c.us');
+  });
+
+  it('a message that never decrypts is logged and counted 15 s later; the bot keeps answering meanwhile', async () => {
+    assert.ok(phone);
+    await phone.clearOutbox();
+    const lost = await phone.incoming({ from: '15550004444@c.us', body: '!ping', ciphertext: 'never' });
+    await phone.incoming({ from: '15550002222@c.us', body: '!ping' });
+    await eventually(async () => ((await phone?.outbox())?.length === 1 ? true : undefined), 'the bot answers');
+    const line = await daemon.waitForLog(/could not be decrypted/, 25_000);
+    assert.ok(line.includes(lost.id), line);
+    const status = (await daemon.status()) as unknown as { state: string; counters: { undecryptableMessages: number } };
+    assert.equal(status.counters.undecryptableMessages, 1);
+    assert.equal(status.state, 'ready');
+    const outbox = await phone.outbox();
+    assert.deepEqual(outbox.map((o) => o.to), ['15550002222@c.us'], 'no answer to the message that never decrypted');
   });
 
   it('SIGTERM: exits within 10 s, leaves no Chromium, keeps the profile', async () => {

@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
-import { ADMIN_TOKEN, CHROME_PATH, Daemon, Sandbox } from './support/daemon';
+import { CHROME_PATH } from './support/browser';
+import { ADMIN_TOKEN, Daemon, Sandbox } from './support/daemon';
 import { attachPhone } from './support/phone';
 
 const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts', 'e2e');

@@ -15,110 +15,19 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
+import type { SimConfig, SimRuntimeConfig } from './page/config';
+import type {
+  SimIncoming,
+  SimLogEntry,
+  SimLogoutSignal,
+  SimMe,
+  SimOutboxEntry,
+  SimPageError,
+  SimRequiredModules,
+  SimState,
+} from './page/types';
 
 export const SIM_PAGE_URL = 'https://web.whatsapp.com/';
-
-export interface SimMe {
-  user: string;
-  pushname?: string;
-  lid?: string;
-}
-
-export interface SimListeners {
-  socketChangeState: number;
-  socketChangeHasSynced: number;
-  connChangeRef: number;
-  cmdLogout: number;
-  cmdOfflineProgress: number;
-  msgAdd: number;
-  msgChangeAck: number;
-  chatChangeUnreadCount: number;
-}
-
-export interface SimState {
-  booted: boolean;
-  url: string;
-  version: string;
-  socketState: string;
-  hasSynced: boolean;
-  paired: boolean;
-  me: { user: string; pushname: string; lid: string } | null;
-  qrRef: string | null;
-  qrCount: number;
-  eagerSync: boolean;
-  listeners: SimListeners;
-  storeInjected: boolean;
-  authStoreInjected: boolean;
-  wwebjsInjected: boolean;
-  outboxCount: number;
-  pendingIncoming: number;
-  takeovers: number;
-  logouts: number;
-  reloadScheduled: boolean;
-  errorCount: number;
-  uptimeMs: number;
-}
-
-export interface SimOutboxEntry {
-  id: string;
-  to: string;
-  from: string;
-  body: string;
-  type: string;
-  t: number;
-  ack: number;
-  quotedStanzaID: string | null;
-  quotedMsgId: string | null;
-  quotedBody: string | null;
-  mentionedJidList: string[];
-  at: number;
-}
-
-export interface SimIncoming {
-  /** '15550002222' or '15550002222@c.us' */
-  from: string;
-  body: string;
-  /** message id (stanza id); random 32 hex chars by default */
-  id?: string;
-  /** unix seconds */
-  t?: number;
-  notifyName?: string;
-  /** arrive as 'ciphertext' first, decrypt 100 ms later (the library defers 'message') */
-  ciphertext?: boolean;
-}
-
-export interface SimRequiredModules {
-  requested: string[];
-  defaulted: string[];
-  implemented: string[];
-  missingMembers: Record<string, string[]>;
-}
-
-export interface SimLogEntry {
-  at: number;
-  kind: string;
-  [k: string]: unknown;
-}
-
-export interface SimPageError {
-  at: number;
-  where: string;
-  error: string;
-}
-
-/** Keys of the page config that can be changed at run time (persisted in the page's IndexedDB). */
-export interface SimRuntimeConfig {
-  qrRotateMs?: number;
-  idleAfterQrs?: number;
-  eagerSync?: boolean;
-  syncDelayMs?: number;
-  bootDelayMs?: number;
-  pairStepMs?: number;
-  logoutReloadDelayMs?: number;
-  takeoverDelayMs?: number;
-  ackDelayMs?: number;
-  verbose?: boolean;
-}
 
 export interface AttachOptions {
   /** How long to wait for DevToolsActivePort + the page + window.__sim. Default 30000. */
@@ -268,9 +177,17 @@ export class SimPhone {
     return this.call('scan', me);
   }
 
-  /** The phone unlinks this device: storage wiped, Cmd 'logout', reload of https://web.whatsapp.com/. */
-  remoteLogout(): Promise<{ ok: true; reloadInMs: number }> {
-    return this.call('remoteLogout');
+  /** The phone types the pairing code the client showed; pairs as the number the code was issued for. */
+  enterCode(code: string, me: Partial<SimMe> = {}): Promise<{ ok: true; me: Required<SimMe> }> {
+    return this.call('enterCode', code, me);
+  }
+
+  /**
+   * The phone unlinks this device: storage wiped, `signal` fired on Cmd (none for 'silent'),
+   * then a reload of https://web.whatsapp.com/.
+   */
+  remoteLogout(signal: SimLogoutSignal = 'logout_from_bridge'): Promise<{ ok: true; reloadInMs: number }> {
+    return this.call('remoteLogout', signal);
   }
 
   /**
@@ -316,7 +233,7 @@ export class SimPhone {
     return this.call('seen');
   }
 
-  configure(patch: SimRuntimeConfig): Promise<Record<string, unknown>> {
+  configure(patch: SimRuntimeConfig): Promise<SimConfig> {
     return this.call('configure', patch);
   }
 
@@ -356,13 +273,13 @@ export class SimPhone {
 
   /**
    * Waits until the library's inject() has finished on the current page: its last step registers
-   * AppState 'change:state' / 'change:hasSynced' and Cmd 'logout' / 'offline_progress_update'.
+   * Socket 'change:state' / 'change:hasSynced' and Cmd 'logout' / 'logout_from_bridge'.
    * (The 'qr' event fires in the middle of inject(), before these listeners exist.)
    */
   waitForInjected(timeoutMs = 15_000): Promise<SimState> {
-    return this.waitFor((s) => s.listeners.cmdLogout >= 1 && s.listeners.socketChangeHasSynced >= 1, {
+    return this.waitFor((s) => s.listeners.cmdLogoutFromBridge >= 1 && s.listeners.socketChangeHasSynced >= 1, {
       timeoutMs,
-      what: 'library inject() finished (Cmd logout + change:hasSynced listeners)',
+      what: 'library inject() finished (Cmd logout_from_bridge + change:hasSynced listeners)',
     });
   }
 

@@ -82,10 +82,6 @@ export class FakeWaClient implements WaClient {
     return Promise.resolve(answer);
   }
 
-  browserPid(): number | null {
-    return this.closed ? null : 10_000 + this.id;
-  }
-
   /** Finishes an `initialize()` started with initOutcome 'manual'. */
   finishInitialize(): void {
     if (!this.init) throw new Error(`client#${this.id}: initialize() is not waiting`);

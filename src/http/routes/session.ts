@@ -35,6 +35,7 @@ export function sessionRoutes(deps: AppDeps, auth: AdminAuth): Router {
       qrIssuedAt: snapshot.qr?.issuedAt.toISOString() ?? null,
       reconnectAttempt: snapshot.reconnectAttempt,
       nextRetryAt: snapshot.nextRetryAt?.toISOString() ?? null,
+      counters: deps.session.counters(),
     });
   });
   router.all('/api/session/status', methodNotAllowed('GET'));

@@ -4,11 +4,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { endProcesses, findProfileProcesses } from '../../../src/session/chromium-processes';
-import { SIM_WEB_VERSION, type SimPageOptions, writeSimPage } from '../../sim/page';
+import { SIM_WEB_VERSION, type SimPageOptions, writeSimPage } from '../../sim';
+import { CHROME_PATH } from './browser';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
-export const CHROME_PATH = process.env.CHROME_PATH ?? process.env.PUPPETEER_EXECUTABLE_PATH ?? '/usr/bin/chromium';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -24,7 +24,7 @@ export class Sandbox {
     const root = await mkdtemp(path.join(os.tmpdir(), 'wa-tether-e2e-'));
     const sandbox = new Sandbox(root, path.join(root, 'auth'), path.join(root, 'cache'));
     await mkdir(sandbox.authPath, { recursive: true });
-    await writeSimPage(sandbox.cachePath, SIM_WEB_VERSION, { qrRotateMs: 0, ...page });
+    await writeSimPage(sandbox.cachePath, { qrRotateMs: 0, ...page });
     return sandbox;
   }
 
@@ -254,6 +254,7 @@ export interface SessionStatus {
   size: number;
   path: string;
   message: string;
+  stateMessage: string;
   clientId: string;
   state: string;
   since: string;

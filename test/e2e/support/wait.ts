@@ -15,3 +15,18 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
   }
   throw new Error(`not ${what} within ${timeoutMs} ms${lastError ? ` (last error: ${String(lastError)})` : ''}`);
 }
+
+/** Settles like `promise`, or rejects after `ms` saying what it waited for. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms waiting for ${what}`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

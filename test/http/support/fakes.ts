@@ -1,6 +1,6 @@
 import type { Logger } from '../../../src/logging/logger';
 import type { SessionInfo, SessionInspector } from '../../../src/session/session-info';
-import type { ClearResult, SessionControl, SessionSnapshot } from '../../../src/session/session-state';
+import type { ClearResult, SessionControl, SessionCounters, SessionSnapshot } from '../../../src/session/session-state';
 
 export const T0 = new Date('2025-01-02T03:04:05.000Z');
 export const QR_PAYLOAD = '2@SECRETqrPayloadThatMustNeverLeak,abcDEF123=,ghiJKL456=,mnoPQR789=';
@@ -45,6 +45,10 @@ export class FakeSession implements SessionControl {
 
   snapshot(): SessionSnapshot {
     return this.current;
+  }
+
+  counters(): SessionCounters {
+    return { undecryptableMessages: 0 };
   }
 
   /** Replaces the snapshot and tells every subscriber, like the supervisor does. */

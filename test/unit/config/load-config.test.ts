@@ -33,6 +33,7 @@ describe('loadConfig: defaults', () => {
       webCachePath: path.join(CWD, '.wwebjs_cache'),
       webVersion: null,
       webCacheStrict: false,
+      webVersionRemotePath: null,
       chromePath: null,
       chromiumArgs: [],
       adminToken: null,
@@ -77,6 +78,7 @@ describe('loadConfig: every variable', () => {
     WEB_CACHE_PATH: 'cache/web',
     WEB_VERSION: '2.3000.1017054665',
     WEB_CACHE_STRICT: 'true',
+    WEB_VERSION_REMOTE_PATH: 'https://archive.example/html/{version}.html',
     CHROME_PATH: '/usr/bin/chromium',
     CHROMIUM_ARGS: '  --disable-gpu   --lang=en\n--window-size=800,600 ',
     ADMIN_TOKEN: ` ${TOKEN} `,
@@ -107,6 +109,7 @@ describe('loadConfig: every variable', () => {
       webCachePath: path.join(CWD, 'cache/web'),
       webVersion: '2.3000.1017054665',
       webCacheStrict: true,
+      webVersionRemotePath: 'https://archive.example/html/{version}.html',
       chromePath: '/usr/bin/chromium',
       chromiumArgs: ['--disable-gpu', '--lang=en', '--window-size=800,600'],
       adminToken: TOKEN,
@@ -185,6 +188,23 @@ describe('loadConfig: problems', () => {
       assert.match(error.message, /PORT/);
       assert.match(error.message, /LOG_LEVEL/);
     }
+  });
+
+  it('WEB_VERSION is anchored at both ends: digits and dots, optionally -alpha or -beta', () => {
+    for (const good of ['2.3000.1017054665', '2.2412.54', '2.3000.1023223821-alpha', '2.3000.1-beta']) {
+      assert.equal(load({ WEB_VERSION: good }).webVersion, good, good);
+    }
+    for (const bad of ['2.3000.1017054665; rm -rf /', '2.3000', '2.3000.1017054665-sim', 'v2.3000.1', '2.3000.1/../x']) {
+      assert.equal(problemsOf({ WEB_VERSION: bad }).length, 1, bad);
+    }
+  });
+
+  it('WEB_VERSION_REMOTE_PATH is an http(s) URL with {version}, and needs WEB_VERSION', () => {
+    const version = '2.3000.1017054665';
+    assert.equal(load({ WEB_VERSION: version, WEB_VERSION_REMOTE_PATH: 'http://127.0.0.1:8080/{version}.html' }).webVersionRemotePath, 'http://127.0.0.1:8080/{version}.html');
+    assert.match(problemsOf({ WEB_VERSION: version, WEB_VERSION_REMOTE_PATH: 'https://archive.example/latest.html' }).join(), /\{version\}/);
+    assert.match(problemsOf({ WEB_VERSION: version, WEB_VERSION_REMOTE_PATH: 'file:///etc/{version}' }).join(), /http\(s\) URL/);
+    assert.match(problemsOf({ WEB_VERSION_REMOTE_PATH: 'https://archive.example/{version}.html' }).join(), /needs WEB_VERSION/);
   });
 
   it('PORT must be a whole number in 0..65535', () => {

@@ -303,7 +303,7 @@ describe('SessionSupervisor: the phone unlinks us', () => {
     await assertFreshSessionAfterLogout(h, old);
   });
 
-  it('a QR after ready with no disconnected (whatsapp-web.js 1.34.6) takes the same path', async () => {
+  it('a QR after ready with no disconnected (an unlink with no logout event) takes the same path', async () => {
     const h = createHarness();
     const old = await h.pairFresh();
     old.qr('after-logout');
@@ -472,6 +472,19 @@ describe('SessionSupervisor: connection loss', () => {
     assert.equal(h.state(), 'failed');
     assert.deepEqual(h.transitions, ['starting → failed']);
   });
+
+  it('initialize() rejecting WEB_VERSION_UNAVAILABLE (a pinned build not cached) → failed, browser closed, no retry', async () => {
+    const message = 'WEB_VERSION=2.3000.1 is not in WEB_CACHE_PATH';
+    const h = createHarness({ configure: (c) => (c.initOutcome = { reject: new AppError('WEB_VERSION_UNAVAILABLE', message) }) });
+    const client = await h.start();
+    await flush();
+    assert.equal(h.state(), 'failed');
+    assert.equal(h.snap().message, message);
+    assert.equal(client.count('destroy'), 1, 'the browser it launched is closed');
+    await h.clock.advance(600_000);
+    assert.equal(h.factory.clients.length, 1, 'no retry');
+    assert.deepEqual(h.transitions, ['starting → failed']);
+  });
 });
 
 describe('SessionSupervisor: watchdog', () => {
@@ -490,15 +503,19 @@ describe('SessionSupervisor: watchdog', () => {
     assert.equal(h.state(), 'ready');
   });
 
-  it('probes while showing a QR too: null (no store before login) is fine, a hang is not', async () => {
+  it("probes while showing a QR too: 'UNPAIRED' (the page before login) is fine, a hang is not", async () => {
     const h = createHarness();
     const client = await h.start();
-    client.stateAnswer = null;
+    client.stateAnswer = 'UNPAIRED';
     client.qr();
     client.qr('second-qr');
     await h.clock.advance(30_000);
     assert.equal(client.count('getState'), 1, 'armed once, not re-armed by every QR');
     assert.equal(h.state(), 'qr');
+    await h.clock.advance(3 * 30_000);
+    assert.equal(client.count('getState'), 4, 'UNPAIRED answers keep the probe going');
+    assert.equal(h.state(), 'qr');
+    assert.deepEqual(h.transitions, ['starting → qr']);
     client.stateAnswer = 'hang';
     await h.clock.advance(30_000 + 10_000);
     assert.equal(h.state(), 'reconnecting');
@@ -538,7 +555,7 @@ describe('SessionSupervisor: watchdog', () => {
     assert.match(h.snap().lastError ?? '', /Execution context was destroyed/);
   });
 
-  it('a getState() of null (the page lost its store) → reconnecting', async () => {
+  it('a getState() of null (the page has no socket state) → reconnecting', async () => {
     const h = createHarness();
     const client = await h.pairFresh();
     client.stateAnswer = null;
@@ -649,6 +666,22 @@ describe('SessionSupervisor: messages', () => {
     const fresh = incoming('!ping from the new client');
     h.factory.latest().message(fresh);
     assert.deepEqual(h.messages, [delivered, fresh]);
+  });
+});
+
+describe('SessionSupervisor: undecryptable messages', () => {
+  it('are counted and logged with their id, never delivered, and change no state', async () => {
+    const h = createHarness();
+    const client = await h.pairFresh();
+    assert.equal(h.supervisor.counters().undecryptableMessages, 0);
+    client.emit({ type: 'message_undecryptable', id: 'false_15552223333@c.us_AAA', chatId: '15552223333@c.us' });
+    client.emit({ type: 'message_undecryptable', id: 'false_15552223333@c.us_BBB', chatId: '15552223333@c.us' });
+    assert.equal(h.supervisor.counters().undecryptableMessages, 2);
+    const warnings = h.logger.find('warn', /could not be decrypted/);
+    assert.equal(warnings.length, 2);
+    assert.equal(warnings[0]?.meta?.messageId, 'false_15552223333@c.us_AAA');
+    assert.equal(h.messages.length, 0);
+    assert.equal(h.state(), 'ready');
   });
 });
 
