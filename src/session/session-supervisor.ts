@@ -548,7 +548,8 @@ export class SessionSupervisor implements SessionControl {
   private transition(state: SessionState, patch: Patch): void {
     const previous = this.snap.state;
     this.update(state, patch);
-    if (previous !== state) this.log.info(`Session ${previous} -> ${state}: ${this.snap.message}`);
+    // `event`, `from` and `to` are for machines (tests, log pipelines); the text is for people.
+    if (previous !== state) this.log.info(`Session ${previous} -> ${state}: ${this.snap.message}`, { event: 'session.transition', from: previous, to: state });
   }
 
   private update(state: SessionState, patch: Patch): void {

@@ -211,6 +211,11 @@ export class SimPhone {
     throw new Error(`SimPhone.setSocketState(${state}): not applied within ${this.callTimeoutMs} ms`);
   }
 
+  /** The page's main thread blocks for `ms`, starting on its next task (returns at once). */
+  freeze(ms: number): Promise<boolean> {
+    return this.call<boolean>('freeze', ms);
+  }
+
   /** A text message arrives from a contact. Queued until the client is connected and listening. */
   incoming(msg: SimIncoming): Promise<{ queued: boolean; id: string }> {
     return this.call('incoming', msg);

@@ -67,9 +67,23 @@ export interface Exit {
   readonly signal: NodeJS.Signals | null;
 }
 
+/** One line of the daemon's JSON log (LOG_FORMAT=json). */
+export interface LogRecord {
+  readonly level: string;
+  readonly message: string;
+  readonly timestamp?: string;
+  readonly event?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly [field: string]: unknown;
+}
+
 /** The real daemon (src/main.ts) as a child process, against a sandbox. */
 export class Daemon {
+  /** Every line it wrote to stdout or stderr, whole (a line split across chunks is joined). */
   readonly lines: string[] = [];
+  /** The lines that parsed as JSON log records. */
+  readonly records: LogRecord[] = [];
   readonly exited: Promise<Exit>;
   private exit: Exit | null = null;
 
@@ -79,17 +93,34 @@ export class Daemon {
     readonly spawnedAt: number,
     private readonly child: ChildProcess,
   ) {
-    const collect = (chunk: Buffer): void => {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') this.lines.push(line);
+    const collector = (): ((chunk: Buffer) => void) => {
+      let partial = '';
+      return (chunk) => {
+        const text = partial + chunk.toString('utf8');
+        const complete = text.split('\n');
+        partial = complete.pop() ?? '';
+        for (const line of complete) this.addLine(line);
+      };
     };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
+    child.stdout?.on('data', collector());
+    child.stderr?.on('data', collector());
     this.exited = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
         this.exit = { code, signal };
         resolve(this.exit);
       });
     });
+  }
+
+  private addLine(line: string): void {
+    if (line.trim() === '') return;
+    this.lines.push(line);
+    try {
+      const record = JSON.parse(line) as unknown;
+      if (record !== null && typeof record === 'object' && typeof (record as LogRecord).message === 'string') this.records.push(record as LogRecord);
+    } catch {
+      // not a log record (e.g. a terminal QR or a crash trace)
+    }
   }
 
   static async start(sandbox: Sandbox, options: StartOptions = {}): Promise<Daemon> {
@@ -108,6 +139,7 @@ export class Daemon {
       ADMIN_TOKEN,
       QR_IN_LOGS: 'false',
       LOG_LEVEL: 'debug',
+      LOG_FORMAT: 'json',
       RECONNECT_BASE_MS: '500',
       RECONNECT_MAX_MS: '2000',
       WATCHDOG_INTERVAL_MS: '2000',
@@ -216,12 +248,9 @@ export class Daemon {
     throw new Error(`no log line matching ${pattern} within ${timeoutMs} ms:\n${this.tail()}`);
   }
 
-  /** The session states the daemon logged, in order (from "Session a -> b" lines). */
+  /** The states the session entered, in order (the `session.transition` records of its log). */
   transitions(): string[] {
-    return this.lines.flatMap((line) => {
-      const match = /Session (\w+) -> (\w+)/.exec(line);
-      return match?.[2] === undefined ? [] : [match[2]];
-    });
+    return this.records.flatMap((record) => (record.event === 'session.transition' && typeof record.to === 'string' ? [record.to] : []));
   }
 
   /** Sends `signal` and waits for the exit; returns how long it took. */

@@ -123,6 +123,20 @@ export const control = {
     return { request, from, to: next };
   },
   stateRequestApplied: (request: number) => sim.stateApplied >= request,
+  /**
+   * The page's main thread stops answering for `ms` (a busy loop on the next task), like a page
+   * stuck in a long task: every evaluate, the library's `getState()` included, waits.
+   */
+  freeze: (ms: number) => {
+    log('freeze', { ms });
+    setTimeout(() => {
+      const until = Date.now() + ms;
+      while (Date.now() < until) {
+        // busy: nothing else runs on this thread
+      }
+    }, 0);
+    return true;
+  },
   incoming,
   ack,
   outbox: () => clone(sim.outbox),
