@@ -1,0 +1,161 @@
+/**
+ * A seeded fault run against the real daemon, real whatsapp-web.js and real Chromium on the
+ * simulated WhatsApp Web: faults drawn from the menu one after another, each followed by the
+ * recovery it calls for, while the watcher checks the invariants every ~100 ms.
+ */
+import { Sandbox } from '../e2e/support/daemon';
+import { endLeftovers, FAULTS, type Fault, type Outcome } from './faults';
+import { SeededRandom } from './random';
+import { ChaosSession } from './session';
+import { Timeline } from './timeline';
+import { Watcher } from './watcher';
+
+export interface ChaosOptions {
+  readonly faults: number;
+  readonly seed: number;
+  /** Stop drawing faults after this long (the run still finishes the fault under way). */
+  readonly maxSeconds?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface ChaosReport {
+  readonly seed: number;
+  readonly faultsApplied: number;
+  readonly recovered: number;
+  readonly byFault: Record<string, number>;
+  readonly violations: Timeline['entries'];
+  readonly timeline: Timeline;
+  readonly session: ChaosSession;
+  readonly stats: Watcher['stats'];
+  readonly seconds: number;
+}
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const log = options.log ?? (() => undefined);
+  const random = new SeededRandom(options.seed);
+  const timeline = new Timeline();
+  const sandbox = await Sandbox.create();
+  const watcher = new Watcher({ profileDir: sandbox.profileDir, timeline });
+  const session = new ChaosSession(sandbox, watcher, timeline);
+  const byFault: Record<string, number> = {};
+  const deadline = options.maxSeconds === undefined ? Infinity : Date.now() + options.maxSeconds * 1000;
+  let applied = 0;
+  let recovered = 0;
+
+  watcher.start();
+  try {
+    await session.startDaemon();
+    await pairAndCheck(session);
+    timeline.check('paired and ready');
+
+    while (applied < options.faults && Date.now() < deadline && timeline.violations().length === 0) {
+      const fault = random.weighted(FAULTS);
+      applied++;
+      byFault[fault.name] = (byFault[fault.name] ?? 0) + 1;
+      log(`fault ${applied}/${options.faults}: ${fault.name}`);
+      const ok = await applyAndRecover(session, fault, random);
+      if (!ok) break;
+      recovered++;
+    }
+
+    // The last word: a SIGTERM that leaves nothing running.
+    await session.stopDaemon('SIGTERM');
+    timeline.check('final SIGTERM: exit 0, no browser left');
+  } catch (error) {
+    timeline.violation('the run itself failed', { error: describe(error) });
+  } finally {
+    await watcher.stop();
+    const daemon = session.incarnations.at(-1);
+    if (daemon && !daemon.hasExited) await daemon.stop('SIGKILL').catch(() => undefined);
+    if ((await endLeftovers(session)) > 0) timeline.violation('browsers left after the run');
+  }
+  const report: ChaosReport = {
+    seed: options.seed,
+    faultsApplied: applied,
+    recovered,
+    byFault,
+    violations: timeline.violations(),
+    timeline,
+    session,
+    stats: watcher.stats,
+    seconds: Math.round((Date.now() - timeline.startedAt) / 100) / 10,
+  };
+  return report;
+}
+
+/** Disposes the run's temp directory (after the report was read). */
+export async function disposeChaos(report: ChaosReport): Promise<void> {
+  await report.session.sandbox.dispose();
+}
+
+async function applyAndRecover(session: ChaosSession, fault: Fault, random: SeededRandom): Promise<boolean> {
+  const { timeline } = session;
+  const mark = session.mark();
+  timeline.fault(fault.name);
+  let outcome: Outcome;
+  try {
+    outcome = await fault.apply(session, random);
+  } catch (error) {
+    timeline.violation(`could not apply "${fault.name}"`, { error: describe(error) });
+    return false;
+  }
+  try {
+    if (outcome === 'keep') {
+      const status = await session.waitFor((s) => s.state === 'ready', 'ready again');
+      const since = session.transitionsSince(mark);
+      if (since.includes('qr') || since.includes('logged_out')) {
+        timeline.violation('the session was not kept', { fault: fault.name, transitions: since });
+        return false;
+      }
+      if (status.me === null) timeline.violation('ready, but nobody is paired', { fault: fault.name });
+      await botAnswers(session);
+      timeline.check(`kept: ready with no QR (${since.join(' ') || 'no transition'})`);
+    } else {
+      await session.waitFor((s) => s.state === 'qr' && s.hasQr && s.me === null, 'a fresh QR');
+      await pairAndCheck(session);
+      const restartMark = session.mark();
+      await session.restart('SIGTERM');
+      await session.waitFor((s) => s.state === 'ready', 'ready after the restart');
+      const since = session.transitionsSince(restartMark);
+      if (since.includes('qr')) {
+        timeline.violation('the re-pair did not survive a restart', { fault: fault.name, transitions: since });
+        return false;
+      }
+      await botAnswers(session);
+      timeline.check('fresh: QR, re-paired, the pairing survived a restart');
+    }
+  } catch (error) {
+    timeline.violation(`no recovery from "${fault.name}"`, { error: describe(error), transitions: session.transitionsSince(mark) });
+    return false;
+  }
+  return timeline.violations().length === 0;
+}
+
+async function pairAndCheck(session: ChaosSession): Promise<void> {
+  const me = session.nextPhone();
+  await session.waitFor((s) => s.state === 'qr' && s.hasQr, 'a QR to scan');
+  await session.withPhone((phone) => phone.scan(me));
+  const ready = await session.waitFor((s) => s.state === 'ready', 'ready after the scan');
+  if (ready.me?.id !== me.user) session.timeline.violation('ready as the wrong account', { expected: me.user, got: ready.me });
+  await botAnswers(session);
+}
+
+let chat = 0;
+/** `!ping` from a new chat gets `pong` within 15 s. */
+async function botAnswers(session: ChaosSession): Promise<void> {
+  const from = `1555020${String(++chat).padStart(4, '0')}@c.us`;
+  await session.withPhone(async (phone) => {
+    await phone.incoming({ from, body: '!ping' });
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      const outbox = await phone.outbox();
+      if (outbox.some((entry) => entry.to === from && entry.body === 'pong')) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`the bot did not answer !ping from ${from} within 15 s`);
+  });
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

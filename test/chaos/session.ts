@@ -1,0 +1,116 @@
+/**
+ * The daemon under chaos and what a fault needs to act on it: start and stop it, play the phone,
+ * wait for a state, read its transitions across restarts.
+ */
+import type { SimPhone } from '../sim';
+import { Daemon, type Exit, type LogRecord, type Sandbox, type SessionStatus } from '../e2e/support/daemon';
+import { attachPhone } from '../e2e/support/phone';
+import { browsersOnProfile } from './browsers';
+import type { Timeline } from './timeline';
+import type { Watcher } from './watcher';
+
+/** Fast timings, so a run tries many faults: recovery in seconds, not minutes. */
+export const CHAOS_ENV: Readonly<Record<string, string>> = {
+  RECONNECT_BASE_MS: '500',
+  RECONNECT_MAX_MS: '2000',
+  WATCHDOG_INTERVAL_MS: '2000',
+  WATCHDOG_TIMEOUT_MS: '3000',
+  START_TIMEOUT_MS: '30000',
+  READY_TIMEOUT_MS: '8000',
+  SHUTDOWN_TIMEOUT_MS: '8000',
+};
+
+export interface Mark {
+  readonly incarnation: number;
+  readonly transition: number;
+}
+
+export class ChaosSession {
+  /** Every daemon process of the run, in order; the last one is the live one. */
+  readonly incarnations: Daemon[] = [];
+  private pairings = 0;
+
+  constructor(
+    readonly sandbox: Sandbox,
+    readonly watcher: Watcher,
+    readonly timeline: Timeline,
+  ) {}
+
+  get daemon(): Daemon {
+    const daemon = this.incarnations.at(-1);
+    if (!daemon) throw new Error('no daemon started yet');
+    return daemon;
+  }
+
+  async startDaemon(): Promise<void> {
+    const daemon = await Daemon.start(this.sandbox, { env: { ...CHAOS_ENV } });
+    this.incarnations.push(daemon);
+    this.watcher.expectUp(daemon.port);
+  }
+
+  /** Stops the live daemon; with SIGTERM it must exit 0 within the budget and leave no browser. */
+  async stopDaemon(signal: 'SIGTERM' | 'SIGKILL'): Promise<Exit & { ms: number }> {
+    this.watcher.expectDown();
+    const exit = await this.daemon.stop(signal, 20_000);
+    if (signal === 'SIGTERM') {
+      if (exit.code !== 0) this.timeline.violation('SIGTERM exit code is not 0', { code: exit.code, signal: exit.signal });
+      if (exit.ms > 10_000) this.timeline.violation('SIGTERM took longer than 10 s', { ms: exit.ms });
+      const left = await browsersOnProfile(this.sandbox.profileDir);
+      if (left.length > 0) this.timeline.violation('a browser outlived SIGTERM', { pids: left.map((b) => b.pid) });
+    }
+    return exit;
+  }
+
+  async restart(signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+    await this.stopDaemon(signal);
+    await this.startDaemon();
+  }
+
+  /** Attaches to the live browser as the phone, runs `use`, detaches. */
+  async withPhone<T>(use: (phone: SimPhone) => Promise<T>): Promise<T> {
+    const phone = await attachPhone(this.daemon);
+    try {
+      return await use(phone);
+    } finally {
+      await phone.detach();
+    }
+  }
+
+  mark(): Mark {
+    return { incarnation: this.incarnations.length - 1, transition: this.daemon.transitions().length };
+  }
+
+  /** Every state entered since `mark`, across restarts. */
+  transitionsSince(mark: Mark): string[] {
+    return this.incarnations.slice(mark.incarnation).flatMap((daemon, index) => daemon.transitions().slice(index === 0 ? mark.transition : 0));
+  }
+
+  waitFor(predicate: (status: SessionStatus) => boolean, what: string, timeoutMs = 60_000): Promise<SessionStatus> {
+    return this.daemon.waitFor(predicate, what, timeoutMs);
+  }
+
+  /** Polls the state quickly (for faults that strike at a given state). */
+  async waitForState(state: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.daemon.transitions().at(-1) === state) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`not in state ${state} within ${timeoutMs} ms (transitions: ${this.daemon.transitions().join(' ')})`);
+  }
+
+  async clear(): Promise<{ status: number }> {
+    return this.daemon.request('DELETE', '/api/session/clear');
+  }
+
+  /** A new identity for each pairing, so a stale "me" is noticed. */
+  nextPhone(): { user: string; pushname: string } {
+    this.pairings++;
+    return { user: String(15_550_100_000 + this.pairings), pushname: `Chaos Phone ${this.pairings}` };
+  }
+
+  /** Every log record of every incarnation, with the incarnation it came from. */
+  records(): Array<LogRecord & { incarnation: number }> {
+    return this.incarnations.flatMap((daemon, incarnation) => daemon.records.map((record) => ({ ...record, incarnation })));
+  }
+}
