@@ -21,7 +21,7 @@
  */
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BASE_CHROMIUM_ARGS } from '../src/session/chromium-flags';
+import { BASE_CHROMIUM_ARGS } from '../src/chromium/chromium-flags';
 import { SimPhone } from '../test/sim';
 import { Cleanup } from './lib/cleanup';
 import { type BareRun, type BenchContext, startBare } from './lib/contenders';

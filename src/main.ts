@@ -17,19 +17,19 @@ import { AppError, describeError } from './errors';
 import { createApp } from './http/create-app';
 import { createLogger } from './logging/create-logger';
 import type { Logger } from './logging/logger';
-import { chromiumArgs } from './session/chromium-flags';
-import { findProfileProcesses } from './session/chromium-processes';
-import { isClientGoneError } from './session/client-gone';
+import { chromiumArgs } from './chromium/chromium-flags';
+import { findProfileProcesses } from './chromium/chromium-processes';
+import { isClientGoneError } from './whatsapp/client-gone';
 import { systemClock } from './session/clock';
-import { acquireInstanceLock, type InstanceLock } from './session/instance-lock';
-import { LocalProfileGuard } from './session/local-profile-guard';
-import { measureProcesses } from './session/process-memory';
-import { ProfileInspector } from './session/profile-inspector';
-import { metadataPathFor, SessionMetadataStore } from './session/session-metadata';
+import { acquireInstanceLock, type InstanceLock } from './storage/instance-lock';
+import { LocalProfileGuard } from './chromium/local-profile-guard';
+import { measureProcesses } from './chromium/process-memory';
+import { ProfileInspector } from './storage/profile-inspector';
+import { metadataPathFor, SessionMetadataStore } from './storage/session-metadata';
 import { SessionSupervisor } from './session/session-supervisor';
 import type { CurrentQr } from './session/session-state';
-import type { WaClientFactory } from './session/wa-client';
-import type { WwebjsClientOptions } from './session/wwebjs-client';
+import type { WaClientFactory } from './whatsapp/wa-client';
+import type { WwebjsClientOptions } from './whatsapp/wwebjs-client';
 
 /** How often the on-disk picture of the profile is refreshed, off the request path. */
 const INSPECT_INTERVAL_MS = 60_000;
@@ -163,7 +163,7 @@ function findBrowserOrExit(config: Config, logger: Logger): string {
 function lazyWwebjsFactory(options: WwebjsClientOptions): WaClientFactory {
   let factory: WaClientFactory | null = null;
   return () => {
-    factory ??= (require('./session/wwebjs-client') as typeof import('./session/wwebjs-client')).wwebjsClientFactory(options);
+    factory ??= (require('./whatsapp/wwebjs-client') as typeof import('./whatsapp/wwebjs-client')).wwebjsClientFactory(options);
     return factory();
   };
 }

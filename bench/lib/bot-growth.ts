@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findProfileProcesses } from '../../src/session/chromium-processes';
+import { findProfileProcesses } from '../../src/chromium/chromium-processes';
 import { SimPhone } from '../../test/sim';
 import { type BenchContext, type DaemonRun, startDaemon } from './contenders';
 import { describeRoles, type TreeMemory } from './memory';

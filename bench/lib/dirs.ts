@@ -6,7 +6,7 @@
 import { cp, mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { endProcesses, findProfileProcesses } from '../../src/session/chromium-processes';
+import { endProcesses, findProfileProcesses } from '../../src/chromium/chromium-processes';
 import { SIM_WEB_VERSION, writeSimPage } from '../../test/sim';
 import type { Cleanup } from './cleanup';
 

@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import type { Logger } from '../../src/logging/logger';
-import { ProfileInspector } from '../../src/session/profile-inspector';
+import { ProfileInspector } from '../../src/storage/profile-inspector';
 import { Child } from './child';
 import { ADMIN_TOKEN, type BenchContext, REPO_ROOT, startDaemon } from './contenders';
 import { plantProfile, profileDirOf } from './dirs';

@@ -11,7 +11,7 @@
  *   stdio is the same pipe as one of our browsers' is ours.
  */
 import { readdir, readFile, readlink } from 'node:fs/promises';
-import { findProfileProcesses, readProcStat } from '../../src/session/chromium-processes';
+import { findProfileProcesses, readProcStat } from '../../src/chromium/chromium-processes';
 
 export interface Smaps {
   /** Resident set size: counts every shared page in full, in every process. */

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from '../session/wa-client';
+import type { IncomingMessage } from '../whatsapp/wa-client';
 
 export interface CommandContext {
   readonly message: IncomingMessage;

@@ -1,6 +1,6 @@
 import { describeError } from '../errors';
 import type { Logger } from '../logging/logger';
-import type { IncomingMessage } from '../session/wa-client';
+import type { IncomingMessage } from '../whatsapp/wa-client';
 import type { Command } from './command';
 
 export interface Dispatcher {

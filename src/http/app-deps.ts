@@ -1,6 +1,6 @@
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
-import type { SessionInspector } from '../session/session-info';
+import type { SessionInspector } from '../storage/session-info';
 import type { SessionControl } from '../session/session-state';
 
 /** Everything the HTTP layer needs, passed in so tests hand it fakes. */

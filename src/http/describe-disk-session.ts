@@ -1,4 +1,4 @@
-import type { SessionInfo } from '../session/session-info';
+import type { SessionInfo } from '../storage/session-info';
 import type { SessionSnapshot } from '../session/session-state';
 import { describeAccount } from './public-snapshot';
 

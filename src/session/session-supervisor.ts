@@ -2,11 +2,11 @@ import { AppError, describeError } from '../errors';
 import type { Logger } from '../logging/logger';
 import type { Config } from '../config/config';
 import { computeBackoff } from './backoff';
-import { isClientGoneError } from './client-gone';
+import { isClientGoneError } from '../whatsapp/client-gone';
 import type { Clock, TimerHandle } from './clock';
-import type { ProfileGuard } from './profile-guard';
-import type { SessionInspector } from './session-info';
-import type { SessionMetadata } from './session-metadata';
+import type { ProfileGuard } from '../chromium/profile-guard';
+import type { SessionInspector } from '../storage/session-info';
+import type { SessionMetadata } from '../storage/session-metadata';
 import type {
   ClearResult,
   CurrentQr,
@@ -16,7 +16,7 @@ import type {
   SessionSnapshot,
   SessionState,
 } from './session-state';
-import type { IncomingMessage, WaClient, WaClientEvent, WaClientFactory } from './wa-client';
+import type { IncomingMessage, WaClient, WaClientEvent, WaClientFactory } from '../whatsapp/wa-client';
 import { settleWithin, withTimeout } from './with-timeout';
 
 /** How the supervisor reads and records the metadata file (SessionMetadataStore in production). */

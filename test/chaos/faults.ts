@@ -9,7 +9,7 @@ import { browsersOnProfile } from './browsers';
 import type { SeededRandom } from './random';
 import type { ChaosSession } from './session';
 import { CHAOS_ENV } from './session';
-import { endProcesses, findProfileProcesses } from '../../src/session/chromium-processes';
+import { endProcesses, findProfileProcesses } from '../../src/chromium/chromium-processes';
 
 export type Outcome = 'keep' | 'fresh';
 

@@ -1,6 +1,6 @@
-import type { ProfileGuard } from '../../src/session/profile-guard';
-import type { SessionInfo, SessionInspector } from '../../src/session/session-info';
-import type { SessionMetadata } from '../../src/session/session-metadata';
+import type { ProfileGuard } from '../../src/chromium/profile-guard';
+import type { SessionInfo, SessionInspector } from '../../src/storage/session-info';
+import type { SessionMetadata } from '../../src/storage/session-metadata';
 import type { MetadataPort } from '../../src/session/session-supervisor';
 import { Journal } from './fake-wa-client';
 

@@ -1,4 +1,4 @@
-import type { IncomingMessage, WaClient, WaClientEvent, WaClientFactory } from '../../src/session/wa-client';
+import type { IncomingMessage, WaClient, WaClientEvent, WaClientFactory } from '../../src/whatsapp/wa-client';
 import { deferred, never, type Deferred } from './deferred';
 
 /** One ordered record of what every fake was asked to do, e.g. "client#1.destroy", "guard.wipe". */

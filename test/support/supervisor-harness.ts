@@ -1,8 +1,8 @@
 import type { Config } from '../../src/config/config';
-import type { SessionMetadata } from '../../src/session/session-metadata';
+import type { SessionMetadata } from '../../src/storage/session-metadata';
 import type { CurrentQr, SessionSnapshot } from '../../src/session/session-state';
 import { SessionSupervisor } from '../../src/session/session-supervisor';
-import type { IncomingMessage } from '../../src/session/wa-client';
+import type { IncomingMessage } from '../../src/whatsapp/wa-client';
 import { FakeClock, flush } from './fake-clock';
 import { FakeGuard, FakeInspector, FakeMetadata } from './fake-session-ports';
 import { FakeClientFactory, Journal, type FakeWaClient } from './fake-wa-client';

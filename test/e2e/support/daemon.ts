@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { endProcesses, findProfileProcesses } from '../../../src/session/chromium-processes';
+import { endProcesses, findProfileProcesses } from '../../../src/chromium/chromium-processes';
 import { SIM_WEB_VERSION, type SimPageOptions, writeSimPage } from '../../sim';
 import { CHROME_PATH } from './browser';
 

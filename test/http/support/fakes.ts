@@ -1,5 +1,5 @@
 import type { Logger } from '../../../src/logging/logger';
-import type { SessionInfo, SessionInspector } from '../../../src/session/session-info';
+import type { SessionInfo, SessionInspector } from '../../../src/storage/session-info';
 import type { ClearResult, SessionControl, SessionCounters, SessionSnapshot } from '../../../src/session/session-state';
 
 export const T0 = new Date('2025-01-02T03:04:05.000Z');

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Command } from '../../../src/bot/command';
 import { COMMANDS } from '../../../src/bot/commands';
 import { createDispatcher } from '../../../src/bot/dispatch-message';
-import type { IncomingMessage } from '../../../src/session/wa-client';
+import type { IncomingMessage } from '../../../src/whatsapp/wa-client';
 import { RecordingLogger } from '../../support/recording-logger';
 
 interface SentMessage extends IncomingMessage {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppError } from '../../../src/errors';
 import type { SessionState } from '../../../src/session/session-state';
-import type { IncomingMessage, WaClientEvent } from '../../../src/session/wa-client';
+import type { IncomingMessage, WaClientEvent } from '../../../src/whatsapp/wa-client';
 import { flush } from '../../support/fake-clock';
 import { deferred } from '../../support/deferred';
 import { FakeMetadata } from '../../support/fake-session-ports';

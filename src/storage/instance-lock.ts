@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError, describeError } from '../errors';
 import type { Logger } from '../logging/logger';
-import { readProcStat } from './chromium-processes';
+import { readProcStat } from '../chromium/chromium-processes';
 
 export interface InstanceLockOptions {
   /** AUTH_PATH: created when missing. */

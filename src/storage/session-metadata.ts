@@ -3,7 +3,7 @@ import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError } from '../errors';
 import type { Logger } from '../logging/logger';
-import type { PairedAccount } from './session-state';
+import type { PairedAccount } from '../session/session-state';
 
 /** What the daemon remembers about the session outside the profile; times are ISO strings. */
 export interface SessionMetadata {

@@ -7,9 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { clearStaleChromiumLocks } from '../../../src/session/chromium-locks';
-import { findProfileProcesses, readProcStat } from '../../../src/session/chromium-processes';
-import { LocalProfileGuard } from '../../../src/session/local-profile-guard';
+import { clearStaleChromiumLocks } from '../../../src/chromium/chromium-locks';
+import { findProfileProcesses, readProcStat } from '../../../src/chromium/chromium-processes';
+import { LocalProfileGuard } from '../../../src/chromium/local-profile-guard';
 import { RecordingLogger } from '../../support/recording-logger';
 
 const run = promisify(execFile);

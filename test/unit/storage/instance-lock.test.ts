@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { AppError } from '../../../src/errors';
-import { readProcStat } from '../../../src/session/chromium-processes';
-import { acquireInstanceLock, instanceLockPathFor, type InstanceLock } from '../../../src/session/instance-lock';
+import { readProcStat } from '../../../src/chromium/chromium-processes';
+import { acquireInstanceLock, instanceLockPathFor, type InstanceLock } from '../../../src/storage/instance-lock';
 import { RecordingLogger } from '../../support/recording-logger';
 
 const CLIENT_ID = 'test-client';

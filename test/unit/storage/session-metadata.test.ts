@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { EMPTY_METADATA, metadataPathFor, SessionMetadataStore, type SessionMetadata } from '../../../src/session/session-metadata';
+import { EMPTY_METADATA, metadataPathFor, SessionMetadataStore, type SessionMetadata } from '../../../src/storage/session-metadata';
 import { RecordingLogger } from '../../support/recording-logger';
 
 const SAMPLE: SessionMetadata = {

@@ -3,7 +3,7 @@ import { AppError } from '../errors';
 import { type Browser, type HTTPRequest, InterceptResolutionAction, type Page } from 'puppeteer';
 import { TetherAuth } from './tether-auth';
 import type { IncomingMessage, WaClient, WaClientEvent, WaClientFactory } from './wa-client';
-import type { PairedAccount } from './session-state';
+import type { PairedAccount } from '../session/session-state';
 
 export interface WwebjsClientOptions {
   readonly clientId: string;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BASE_CHROMIUM_ARGS, chromiumArgs } from '../../../src/session/chromium-flags';
+import { BASE_CHROMIUM_ARGS, chromiumArgs } from '../../../src/chromium/chromium-flags';
 
 describe('chromiumArgs', () => {
   it('adds --no-sandbox only as root, then the extra flags, without duplicates', () => {

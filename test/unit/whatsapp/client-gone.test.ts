@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isClientGoneError } from '../../../src/session/client-gone';
+import { isClientGoneError } from '../../../src/whatsapp/client-gone';
 
 describe('isClientGoneError', () => {
   const gone = [

@@ -1,4 +1,4 @@
-import type { PairedAccount } from './session-state';
+import type { PairedAccount } from '../session/session-state';
 
 /** An incoming chat message, reduced to what the bot needs. */
 export interface IncomingMessage {

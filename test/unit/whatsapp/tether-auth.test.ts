@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
 import type { Browser } from 'puppeteer';
 import type { Client } from 'whatsapp-web.js';
-import { TetherAuth } from '../../../src/session/tether-auth';
+import { TetherAuth } from '../../../src/whatsapp/tether-auth';
 import { flush } from '../../support/fake-clock';
 
 /** Stands in for puppeteer's Page: an emitter whose `on` the library uses to add handlers. */

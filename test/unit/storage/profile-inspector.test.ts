@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
-import { ProfileInspector } from '../../../src/session/profile-inspector';
+import { ProfileInspector } from '../../../src/storage/profile-inspector';
 import { RecordingLogger } from '../../support/recording-logger';
 
 const logger = new RecordingLogger();
