@@ -13,6 +13,8 @@ export interface LocalProfileGuardOptions {
 }
 
 const DEFAULT_GRACE_MS = 3_000;
+/** Scan-and-end rounds: a second one catches a helper forked during the first. */
+const MAX_ROUNDS = 3;
 
 /**
  * Keeps the profile directory launchable: ends Chromium processes that still hold it
@@ -70,17 +72,26 @@ export class LocalProfileGuard implements ProfileGuard {
     this.logger.info('deleted the session profile', { profileDir: this.profileDir });
   }
 
+  /**
+   * Ends every process holding the profile. Scans again after each round: a browser being
+   * ended can still fork a helper that was not there at the first scan.
+   */
   private async endHolders(): Promise<number[]> {
-    const holders = await findProfileProcesses(this.profileDir);
-    if (holders.length === 0) return [];
-    const { ended, survivors } = await endProcesses(holders, this.graceMs);
-    if (survivors.length > 0) {
-      this.logger.error('Chromium processes holding the profile survived SIGKILL', {
-        pids: survivors,
-        profileDir: this.profileDir,
-      });
+    const ended: number[] = [];
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const holders = await findProfileProcesses(this.profileDir);
+      if (holders.length === 0) break;
+      const result = await endProcesses(holders, this.graceMs);
+      ended.push(...result.ended);
+      if (result.survivors.length > 0) {
+        this.logger.error('Chromium processes holding the profile survived SIGKILL', {
+          pids: result.survivors,
+          profileDir: this.profileDir,
+        });
+        break;
+      }
     }
-    return [...ended];
+    return ended;
   }
 
   /** With /proc, a process scan; without it, the pid check Chromium itself would make. */
