@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'INSTANCE_LOCKED'
   | 'AUTH_PATH_UNWRITABLE'
   | 'NO_QR'
+  | 'NOT_READY'
+  | 'INVALID_CHAT'
   | 'SHUTTING_DOWN'
   | 'CLEAR_FAILED'
   | 'UNAUTHORIZED'

@@ -1,14 +1,21 @@
 /**
- * The daemon's entry point: the only file that reads process.env, listens, handles
- * signals and exits. Everything it wires together takes its dependencies as arguments.
+ * The daemon's entry point: the only file that reads process.env, listens, handles signals and
+ * exits. Everything it wires together takes its dependencies as arguments.
  */
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import dotenv from 'dotenv';
-import QRCode from 'qrcode';
+import { createShutdown } from './app/shutdown';
+import { printQr } from './app/print-qr';
+import { installSafetyNets } from './app/safety-nets';
 import { createDispatcher } from './bot/dispatch-message';
 import { COMMANDS } from './bot/commands';
+import { chromiumArgs } from './chromium/chromium-flags';
+import { findProfileProcesses } from './chromium/chromium-processes';
+import { LocalProfileGuard } from './chromium/local-profile-guard';
+import { measureProcesses } from './chromium/process-memory';
+import { systemClock } from './common/clock';
 import type { Config } from './config/config';
 import { ConfigError } from './config/config-error';
 import { findBrowser } from './config/find-browser';
@@ -16,22 +23,16 @@ import { loadConfig } from './config/load-config';
 import { AppError, describeError } from './errors';
 import { createApp } from './http/create-app';
 import { createLogger } from './logging/create-logger';
+import { LiveSecrets } from './logging/live-secrets';
 import type { Logger } from './logging/logger';
-import { chromiumArgs } from './chromium/chromium-flags';
-import { findProfileProcesses } from './chromium/chromium-processes';
-import { isClientGoneError } from './whatsapp/client-gone';
-import { systemClock } from './session/clock';
-import { acquireInstanceLock, type InstanceLock } from './storage/instance-lock';
-import { LocalProfileGuard } from './chromium/local-profile-guard';
-import { measureProcesses } from './chromium/process-memory';
-import { ProfileInspector } from './storage/profile-inspector';
-import { metadataPathFor, SessionMetadataStore } from './storage/session-metadata';
 import { SessionSupervisor } from './session/session-supervisor';
-import type { CurrentQr } from './session/session-state';
-import type { WaClientFactory } from './whatsapp/wa-client';
-import type { WwebjsClientOptions } from './whatsapp/wwebjs-client';
+import { acquireInstanceLock, type InstanceLock } from './storage/instance-lock';
+import { LocalSessionStore } from './storage/local-session-store';
+import { SessionMetadataStore } from './storage/session-metadata';
+import { sessionPaths } from './storage/session-paths';
+import { wwebjsClientFactory } from './whatsapp/client-factory';
 
-/** How often the on-disk picture of the profile is refreshed, off the request path. */
+/** How often the picture of the saved session is refreshed, off the request path. */
 const INSPECT_INTERVAL_MS = 60_000;
 /** `public/` at the package root, whether this runs from `src/` (tsx) or `dist/src/`. */
 const PUBLIC_DIR = path.join(findPackageRoot(__dirname), 'public');
@@ -39,26 +40,23 @@ const PUBLIC_DIR = path.join(findPackageRoot(__dirname), 'public');
 async function main(): Promise<void> {
   dotenv.config({ quiet: true });
   const config = readConfigOrExit();
-  let currentQr: string | null = null;
-  const logger = createLogger({
-    level: config.logLevel,
-    format: config.logFormat,
-    secrets: () => [config.adminToken, currentQr].filter((s): s is string => s !== null),
-  });
+  const secrets = new LiveSecrets([config.adminToken]);
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, secrets: () => secrets.list() });
   const browser = findBrowserOrExit(config, logger);
+  const paths = sessionPaths(config.authPath, config.clientId);
 
-  const inspector = new ProfileInspector({ profileDir: config.sessionDir, logger });
-  const metadata = new SessionMetadataStore({ file: metadataPathFor(config.authPath, config.clientId), logger });
-  const guard = new LocalProfileGuard({ profileDir: config.sessionDir, logger });
-  const dispatch = createDispatcher(COMMANDS, config.botPrefix, logger);
+  const store = new LocalSessionStore({ profileDir: paths.profileDir, logger, clock: systemClock });
+  const metadata = new SessionMetadataStore({ file: paths.metadataFile, logger });
   const supervisor = new SessionSupervisor({
     config,
     clock: systemClock,
     logger,
-    guard,
+    guard: new LocalProfileGuard({ profileDir: paths.profileDir, logger }),
+    store,
     metadata,
-    inspector,
-    createClient: lazyWwebjsFactory({
+    // Read before HTTP answers: status never says "nobody is paired" before it has looked.
+    initialMetadata: await metadata.read(),
+    createClient: wwebjsClientFactory({
       clientId: config.clientId,
       authPath: config.authPath,
       webCachePath: config.webCachePath,
@@ -70,24 +68,32 @@ async function main(): Promise<void> {
       takeoverOnConflict: config.takeoverOnConflict,
       takeoverTimeoutMs: config.takeoverTimeoutMs,
     }),
-    onMessage: (message) => void dispatch(message),
-    measureBrowserMemory: async () =>
-      (await measureProcesses((await findProfileProcesses(config.sessionDir)).map((p) => p.pid))).pss,
+    measureBrowserMemory: async () => (await measureProcesses((await findProfileProcesses(paths.profileDir)).map((p) => p.pid))).pss,
     onQr: (qr) => {
-      currentQr = qr.payload;
+      secrets.setQr(qr.payload);
       if (config.qrInLogs) void printQr(qr, logger);
     },
   });
-
-  installSafetyNets(supervisor, logger);
+  supervisor.addMessageSink(
+    createDispatcher({
+      commands: COMMANDS,
+      prefix: config.botPrefix,
+      logger,
+      session: () => supervisor.snapshot(),
+      reply: async (message, text) => {
+        await supervisor.withClient((client) => client.sendText(message.chatId, text, { quotedMessageId: message.id }));
+      },
+    }),
+  );
 
   // HTTP first: Render's health check and the operator get an answer long before Chromium is up.
   let shuttingDown = false;
   const app = createApp({
     session: supervisor,
-    inspector,
+    inspector: store,
     config,
     logger,
+    clock: systemClock,
     publicDir: PUBLIC_DIR,
     isShuttingDown: () => shuttingDown,
   });
@@ -100,36 +106,28 @@ async function main(): Promise<void> {
     exitWith(logger, error, server);
   }
 
-  const stopInspecting = inspector.startAutoRefresh(INSPECT_INTERVAL_MS);
-  void inspector.refresh().catch(() => undefined);
+  const stopInspecting = store.startAutoRefresh(INSPECT_INTERVAL_MS);
   void supervisor.start().catch((error: unknown) => logger.error('Start failed', { error: describeError(error) }));
 
-  const shutdown = (signal: string): void => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    logger.info(`${signal} received: shutting down (the session is kept)`);
-    const hardStop = setTimeout(() => {
-      logger.error(`Shutdown took longer than ${config.timeouts.shutdownMs} ms; exiting anyway`);
-      process.exit(1);
-    }, config.timeouts.shutdownMs);
-    // Reverse order of start, each step guarded: stop taking requests, close the browser,
-    // release the lock, flush the log.
-    void (async () => {
-      server.close();
-      server.closeAllConnections();
-      stopInspecting();
-      await supervisor.stop().catch((error: unknown) => logger.error('Stopping the session failed', { error: describeError(error) }));
-      await lock.release().catch(() => undefined);
-      clearTimeout(hardStop);
-      logger.info('Stopped');
-      // Flush the logger last; exit even if a transport never reports back. The exit code
-      // stays non-zero after a crash so a process manager that restarts on failure does.
-      const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
-      logger.on('finish', () => process.exit(code));
-      logger.end();
-      setTimeout(() => process.exit(code), 200);
-    })();
-  };
+  const shutdown = createShutdown({
+    logger,
+    clock: systemClock,
+    timeoutMs: config.timeouts.shutdownMs,
+    exit: (code) => process.exit(code),
+    exitCode: () => (typeof process.exitCode === 'number' ? process.exitCode : 0),
+    steps: {
+      closeHttp: () => {
+        shuttingDown = true;
+        server.close();
+        server.closeAllConnections();
+      },
+      stopBackground: stopInspecting,
+      stopSession: () => supervisor.stop(),
+      releaseLock: () => lock.release(),
+      flushLogs: () => new Promise<void>((resolve) => logger.end(resolve)),
+    },
+  });
+  installSafetyNets(process, supervisor, logger, shutdown);
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
@@ -154,18 +152,6 @@ function findBrowserOrExit(config: Config, logger: Logger): string {
   } catch (error) {
     exitWith(logger, error);
   }
-}
-
-/**
- * whatsapp-web.js (with puppeteer) takes about half a second and 30 MB to load: it is loaded
- * when the first client is made, after the HTTP server answers, not at start.
- */
-function lazyWwebjsFactory(options: WwebjsClientOptions): WaClientFactory {
-  let factory: WaClientFactory | null = null;
-  return () => {
-    factory ??= (require('./whatsapp/wwebjs-client') as typeof import('./whatsapp/wwebjs-client')).wwebjsClientFactory(options);
-    return factory();
-  };
 }
 
 function puppeteerDownload(): string | null {
@@ -194,34 +180,6 @@ function listen(app: ReturnType<typeof createApp>, config: Config, logger: Logge
           : `Cannot listen on ${config.host}:${config.port}: ${error.message}`;
       exitWith(logger, new AppError('INTERNAL', message));
     });
-  });
-}
-
-async function printQr(qr: CurrentQr, logger: Logger): Promise<void> {
-  try {
-    const art = await QRCode.toString(qr.payload, { type: 'terminal', small: true });
-    logger.info(`Scan this QR with WhatsApp (Settings > Linked devices > Link a device), or open /qr:\n${art}`);
-  } catch (error) {
-    logger.warn('Could not render the QR for the log', { error: describeError(error) });
-  }
-}
-
-/**
- * The last line of defence: whatsapp-web.js rejects promises nobody awaits (e.g. a
- * `destroy()` after CONFLICT, a takeover on a closed page). Those become state, not a crash.
- */
-function installSafetyNets(supervisor: SessionSupervisor, logger: Logger): void {
-  process.on('unhandledRejection', (reason) => supervisor.reportStrayError(reason));
-  process.on('uncaughtException', (error) => {
-    if (isClientGoneError(error)) {
-      supervisor.reportStrayError(error);
-      return;
-    }
-    logger.error('Uncaught exception: exiting so the process manager restarts a clean daemon', {
-      error: describeError(error),
-    });
-    process.exitCode = 1;
-    process.kill(process.pid, 'SIGTERM');
   });
 }
 

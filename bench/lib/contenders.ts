@@ -1,21 +1,21 @@
 /**
  * The two contenders: the built daemon (`node dist/src/main.js`, production defaults) and a
  * bare whatsapp-web.js Client (bench/bare-client.cjs). Both are plain node processes spawned
- * by the bench, so "spawn to ready" and the process tree are measured the same way.
+ * by the bench, so "spawn to ready" and the process tree are measured the same way. The daemon
+ * runs through the same harness as the end-to-end suite (test/support/daemon.ts).
  */
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SIM_WEB_VERSION } from '../../test/sim';
-import { Child } from './child';
+import { Child } from '../../test/support/child-process';
+import { ADMIN_TOKEN, Daemon, REPO_ROOT } from '../../test/support/daemon';
 import type { Cleanup } from './cleanup';
-import { type BenchDirs, CLIENT_ID, profileDirOf } from './dirs';
+import { type BenchDirs, CLIENT_ID as BENCH_CLIENT_ID, profileDirOf } from './dirs';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+export { ADMIN_TOKEN, REPO_ROOT };
 const START_TIMEOUT_MS = 60_000;
 
 export interface BenchContext {
@@ -49,47 +49,43 @@ export class DaemonRun implements Contender {
   healthMs: Promise<number | null> = Promise.resolve(null);
 
   constructor(
-    readonly child: Child,
+    readonly daemon: Daemon,
     readonly authPath: string,
-    readonly port: number,
   ) {}
+
+  get child(): Child {
+    return this.daemon.child;
+  }
+
+  get port(): number {
+    return this.daemon.port;
+  }
 
   get profileDir(): string {
     return profileDirOf(this.authPath);
   }
 
   url(route: string): string {
-    return `http://127.0.0.1:${this.port}${route}`;
+    return this.daemon.url(route);
   }
 
-  /** Waits for the n-th "Session x -> state" log line; returns ms from spawn. */
-  async waitForState(state: string, nth = 1, timeoutMs = START_TIMEOUT_MS): Promise<number> {
-    const pattern = new RegExp(`Session \\w+ -> ${state}\\b`);
-    let from = 0;
-    let line = await this.child.waitForLine(pattern, timeoutMs, from);
-    for (let i = 1; i < nth; i++) {
-      from = line.index + 1;
-      line = await this.child.waitForLine(pattern, timeoutMs, from);
-    }
-    return line.at - this.child.spawnedAt;
+  /** Waits for the n-th transition into `state`; returns ms from spawn. */
+  waitForState(state: string, nth = 1, timeoutMs = START_TIMEOUT_MS): Promise<number> {
+    return this.daemon.waitForTransition(state, nth, timeoutMs);
   }
 
   waitForReady(nth = 1, timeoutMs = START_TIMEOUT_MS): Promise<number> {
     return this.waitForState('ready', nth, timeoutMs);
   }
 
-  /** How many times the daemon logged entering `state` so far. */
+  /** How many times the session entered `state` so far. */
   countState(state: string): number {
-    const pattern = new RegExp(`Session \\w+ -> ${state}\\b`);
-    return this.child.lines.filter((l) => pattern.test(l.text)).length;
+    return this.daemon.transitions().filter((to) => to === state).length;
   }
 
   async getJson(route: string, auth = true): Promise<{ status: number; body: Record<string, unknown> }> {
-    const response = await fetch(this.url(route), {
-      headers: auth ? { Authorization: `Bearer ${ADMIN_TOKEN}` } : {},
-      signal: AbortSignal.timeout(10_000),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    const { status, body } = await this.daemon.request('GET', route, auth);
+    return { status, body: body as Record<string, unknown> };
   }
 
   async stop(): Promise<void> {
@@ -98,30 +94,19 @@ export class DaemonRun implements Contender {
 }
 
 export async function startDaemon(ctx: BenchContext, authPath: string, options: DaemonOptions = {}): Promise<DaemonRun> {
-  const port = await freePort();
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? os.tmpdir(),
-    // Only what the bench needs to set; every other setting is the production default.
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    CLIENT_ID,
-    AUTH_PATH: authPath,
-    WEB_CACHE_PATH: ctx.dirs.cachePath,
-    WEB_VERSION: SIM_WEB_VERSION,
-    WEB_CACHE_STRICT: 'true',
-    CHROME_PATH: ctx.chromePath,
-    ADMIN_TOKEN,
-    ...options.env,
-  };
-  const child = Child.spawn({
-    name: 'daemon',
-    args: [...ctx.daemonNodeFlags, path.join(REPO_ROOT, 'dist', 'src', 'main.js')],
-    env,
-    cwd: REPO_ROOT,
-    cleanup: ctx.cleanup,
-  });
-  const run = new DaemonRun(child, authPath, port);
+  const daemon = await Daemon.start(
+    { authPath, cachePath: ctx.dirs.cachePath, profileDir: profileDirOf(authPath) },
+    {
+      entry: 'built',
+      nodeFlags: ctx.daemonNodeFlags,
+      // Every setting but what the bench must set is the production default.
+      timings: 'production',
+      env: { CHROME_PATH: ctx.chromePath, LOG_LEVEL: 'info', ...options.env },
+      waitForHttp: false,
+      cleanup: ctx.cleanup,
+    },
+  );
+  const run = new DaemonRun(daemon, authPath);
   if (options.timeHealth) run.healthMs = pollHealth(run);
   return run;
 }
@@ -178,7 +163,7 @@ export function startBare(ctx: BenchContext, authPath: string, chromiumArgs?: re
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? os.tmpdir(),
-    BENCH_CLIENT_ID: CLIENT_ID,
+    BENCH_CLIENT_ID: BENCH_CLIENT_ID,
     BENCH_AUTH_PATH: authPath,
     BENCH_CACHE_PATH: ctx.dirs.cachePath,
     BENCH_WEB_VERSION: SIM_WEB_VERSION,
@@ -193,16 +178,4 @@ export function startBare(ctx: BenchContext, authPath: string, chromiumArgs?: re
     cleanup: ctx.cleanup,
   });
   return new BareRun(child, authPath);
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -6,11 +6,14 @@
 import { cp, mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { endProcesses, findProfileProcesses } from '../../src/chromium/chromium-processes';
-import { SIM_WEB_VERSION, writeSimPage } from '../../test/sim';
+import { sessionPaths } from '../../src/storage/session-paths';
+import { writeSimPage } from '../../test/sim';
+import { CLIENT_ID } from '../../test/support/daemon';
+import { endLeftovers } from '../../test/support/leftovers';
 import type { Cleanup } from './cleanup';
 
-export const CLIENT_ID = 'bench';
+/** The daemon harness's CLIENT_ID: the bare client uses it too, so both profiles are named alike. */
+export { CLIENT_ID } from '../../test/support/daemon';
 
 /** Chromium's per-run files: a copy must not look like a running browser. */
 const NOT_COPIED = /^(Singleton(Lock|Socket|Cookie)|DevToolsActivePort|\.wa-tether-.*\.lock.*)$/;
@@ -56,15 +59,8 @@ export class BenchDirs {
   }
 }
 
-/** Ends Chromium processes still holding `profileDir` (a run that did not close its browser); returns how many. */
-export async function endLeftovers(profileDir: string): Promise<number> {
-  const leftovers = await findProfileProcesses(profileDir).catch(() => []);
-  if (leftovers.length > 0) await endProcesses(leftovers, 1_000);
-  return leftovers.length;
-}
-
 export function profileDirOf(authPath: string): string {
-  return path.join(authPath, `session-${CLIENT_ID}`);
+  return sessionPaths(authPath, CLIENT_ID).profileDir;
 }
 
 /**

@@ -11,8 +11,9 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import type { Logger } from '../../src/logging/logger';
+import { systemClock } from '../../src/common/clock';
 import { ProfileInspector } from '../../src/storage/profile-inspector';
-import { Child } from './child';
+import { Child } from '../../test/support/child-process';
 import { ADMIN_TOKEN, type BenchContext, REPO_ROOT, startDaemon } from './contenders';
 import { plantProfile, profileDirOf } from './dirs';
 import { median, percentile } from './stats';
@@ -251,7 +252,7 @@ async function probeCheckedAt(daemon: Awaited<ReturnType<typeof startDaemon>>, f
 
 /** What one walk of the profile costs: what the status route would pay if it walked. */
 async function timeWalk(profileDir: string): Promise<number> {
-  const inspector = new ProfileInspector({ profileDir, logger: silentLogger });
+  const inspector = new ProfileInspector({ profileDir, logger: silentLogger, clock: systemClock });
   const times: number[] = [];
   for (let i = 0; i < 4; i++) {
     const started = performance.now();

@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BenchContext, type Contender, startBare, startDaemon } from './contenders';
-import { endLeftovers } from './dirs';
+import { endLeftovers } from '../../test/support/leftovers';
 import { describeRoles, type TreeMemory } from './memory';
 import { sampleMemory } from './sample';
 

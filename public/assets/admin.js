@@ -123,7 +123,7 @@
     setText('state', s.state);
     badge.setAttribute('data-state', s.state);
     setText('headline', meta.headline);
-    setText('message', s.message);
+    setText('message', s.stateMessage);
     $('expired').hidden = !s.sessionExpired;
     $('art').setAttribute('data-state', s.hasQr ? 'none' : meta.art);
     renderQr(s);
@@ -170,7 +170,7 @@
       state: body.state,
       since: body.since,
       me: body.me,
-      message: body.stateMessage || body.message,
+      stateMessage: body.stateMessage,
       sessionExpired: body.sessionExpired,
       hasQr: body.hasQr,
       qrIssuedAt: body.qrIssuedAt,

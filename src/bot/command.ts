@@ -1,3 +1,4 @@
+import type { SessionSnapshot } from '../session/session-state';
 import type { IncomingMessage } from '../whatsapp/wa-client';
 
 export interface CommandContext {
@@ -7,6 +8,10 @@ export interface CommandContext {
   /** Every registered command, for !help. */
   readonly commands: readonly Command[];
   readonly prefix: string;
+  /** The session as it is now (who is paired, since when). */
+  readonly session: SessionSnapshot;
+  /** Answers in the message's chat, quoting it. */
+  reply(text: string): Promise<void>;
 }
 
 /** One bot command. Adding a command is adding one file to `commands/` and listing it there. */

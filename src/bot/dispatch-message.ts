@@ -1,19 +1,30 @@
 import { describeError } from '../errors';
 import type { Logger } from '../logging/logger';
+import type { SessionSnapshot } from '../session/session-state';
 import type { IncomingMessage } from '../whatsapp/wa-client';
 import type { Command } from './command';
 
-export interface Dispatcher {
-  (message: IncomingMessage): Promise<void>;
+/** How a command's answer leaves: quoting `message`, in its chat. */
+export type ReplySender = (message: IncomingMessage, text: string) => Promise<void>;
+
+export interface DispatcherOptions {
+  readonly commands: readonly Command[];
+  readonly prefix: string;
+  readonly logger: Logger;
+  readonly reply: ReplySender;
+  readonly session: () => SessionSnapshot;
 }
+
+export type Dispatcher = (message: IncomingMessage) => Promise<void>;
 
 /**
  * Routes a message to its command. Ignores status broadcasts, our own messages and
  * anything that is not a known command; a throwing command is logged, never fatal.
  */
-export function createDispatcher(commands: readonly Command[], prefix: string, logger: Logger): Dispatcher {
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  const { commands, prefix } = options;
   const byName = new Map(commands.map((command) => [command.name, command]));
-  const log = logger.child({ component: 'bot' });
+  const log = options.logger.child({ component: 'bot' });
 
   return async (message) => {
     if (message.fromMe || message.isStatus) return;
@@ -23,7 +34,8 @@ export function createDispatcher(commands: readonly Command[], prefix: string, l
     const command = byName.get(word.toLowerCase());
     if (!command) return;
     try {
-      await command.run({ message, args: args.trim(), commands, prefix });
+      const reply = (answer: string): Promise<void> => options.reply(message, answer);
+      await command.run({ message, args: args.trim(), commands, prefix, session: options.session(), reply });
       log.debug(`Answered ${prefix}${command.name}`);
     } catch (error) {
       log.error(`Command ${prefix}${command.name} failed`, { error: describeError(error) });

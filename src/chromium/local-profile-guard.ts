@@ -1,4 +1,4 @@
-import { access, rm } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../logging/logger';
 import { clearStaleChromiumLocks, isSingletonOwnerAlive, type SingletonLockOwner } from './chromium-locks';
@@ -63,13 +63,6 @@ export class LocalProfileGuard implements ProfileGuard {
       });
     }
     return ended.length;
-  }
-
-  async wipe(): Promise<void> {
-    await this.killLeftovers();
-    // Retries: a just-ended Chromium may still be releasing files (EBUSY/ENOTEMPTY).
-    await rm(this.profileDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
-    this.logger.info('deleted the session profile', { profileDir: this.profileDir });
   }
 
   /**

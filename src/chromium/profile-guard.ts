@@ -7,6 +7,4 @@ export interface ProfileGuard {
   prepare(): Promise<void>;
   /** After a teardown: end any Chromium process still holding the profile; returns how many were ended. */
   killLeftovers(): Promise<number>;
-  /** Delete the whole profile directory (only after the browser is gone). */
-  wipe(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import type { Config } from './config';
 import { ConfigError } from './config-error';
 import { EnvReader } from './env-reader';
 import { LOG_LEVELS } from '../logging/log-levels';
+import { sessionPaths } from '../storage/session-paths';
 
 const CLIENT_ID_PATTERN = /^[-_\w]+$/;
 /** WhatsApp Web builds: 2.3000.1017054665, sometimes with a -alpha or -beta suffix. */
@@ -70,7 +71,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     host,
     clientId,
     authPath,
-    sessionDir: path.join(authPath, `session-${clientId}`),
+    sessionDir: sessionPaths(authPath, clientId).profileDir,
     webCachePath,
     webVersion,
     webCacheStrict: read.boolean('WEB_CACHE_STRICT', false),

@@ -1,3 +1,4 @@
+import type { Clock } from '../common/clock';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
 import type { SessionInspector } from '../storage/session-info';
@@ -12,7 +13,7 @@ export interface AppDeps {
   readonly logger: Logger;
   /** Folder holding `qr.html` and `assets/`. */
   readonly publicDir: string;
-  readonly now?: () => Date;
+  readonly clock: Clock;
   /** True once shutdown began: health answers 503 and new event streams are refused. */
   readonly isShuttingDown?: () => boolean;
   /** Interval of the keep-alive comment on `/api/events`; 15 s by default, shorter in tests. */

@@ -34,6 +34,7 @@ function savedSessionClause(snapshot: SessionSnapshot): string {
  */
 export function describeDiskSession(info: SessionInfo, snapshot: SessionSnapshot): string {
   if (snapshot.sessionExpired) return EXPIRED;
+  if (info.exists === null) return 'Checking the saved session on disk; ask again in a moment.';
   if (info.exists) return `Session saved on disk; ${savedSessionClause(snapshot)}`;
   if (snapshot.state === 'ready' || snapshot.state === 'authenticated') {
     const who = snapshot.me === null ? '' : ` as ${describeAccount(snapshot.me)}`;

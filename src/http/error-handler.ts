@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { AppError, describeError, type ErrorCode } from '../errors';
 import type { Logger } from '../logging/logger';
+import type { ErrorBody } from './bodies';
 
 /** The one place where error codes become HTTP statuses; a new code fails the type check until mapped here. */
 const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
@@ -10,6 +11,8 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   INSTANCE_LOCKED: 409,
   AUTH_PATH_UNWRITABLE: 500,
   NO_QR: 404,
+  NOT_READY: 503,
+  INVALID_CHAT: 422,
   SHUTTING_DOWN: 503,
   CLEAR_FAILED: 500,
   UNAUTHORIZED: 401,
@@ -27,9 +30,10 @@ export function statusForCode(code: ErrorCode): number {
   return STATUS_BY_CODE[code];
 }
 
-/** Writes the error shape of DESIGN.md section 2: `{error: {code, message}}`. */
+/** Writes the one error shape: `{error: {code, message}}`. */
 export function sendError(res: Response, status: number, code: ErrorCode, message: string): void {
-  res.status(status).json({ error: { code, message } });
+  const body: ErrorBody = { error: { code, message } };
+  res.status(status).json(body);
 }
 
 /**

@@ -1,4 +1,4 @@
-/** The lifecycle states of DESIGN.md section 1. */
+/** The lifecycle states; `transitions.ts` has the edges between them. */
 export const SESSION_STATES = [
   'starting',
   'qr',
@@ -49,8 +49,22 @@ export interface SessionSnapshot {
   readonly lastError: string | null;
 }
 
+/** Why a session went to `reconnecting`. */
+export const RECONNECT_CAUSES = ['disconnected', 'browser_closed', 'start_timeout', 'ready_timeout', 'watchdog', 'memory', 'start_failed'] as const;
+export type ReconnectCause = (typeof RECONNECT_CAUSES)[number];
+
 /** Running totals since the process started, for status and metrics. */
 export interface SessionCounters {
+  readonly readyTransitions: number;
+  readonly qrShown: number;
+  /** The phone unlinked us (or a QR came after login). */
+  readonly remoteLogouts: number;
+  /** Operator clears. */
+  readonly clears: number;
+  readonly reconnects: Readonly<Record<ReconnectCause, number>>;
+  /** Watchdog probes that failed (no answer, an error, or no socket while ready). */
+  readonly watchdogFailures: number;
+  readonly messagesReceived: number;
   /** Messages that arrived encrypted and never decrypted (WhatsApp gave up after a resend request). */
   readonly undecryptableMessages: number;
 }
@@ -63,6 +77,19 @@ export interface SessionControl {
   subscribe(listener: (snapshot: SessionSnapshot) => void): () => void;
   /** Logs out if possible, wipes the profile, comes back with a fresh QR. Idempotent, serialized. */
   clear(): Promise<ClearResult>;
+}
+
+export function emptyCounters(): SessionCounters {
+  return {
+    readyTransitions: 0,
+    qrShown: 0,
+    remoteLogouts: 0,
+    clears: 0,
+    reconnects: Object.fromEntries(RECONNECT_CAUSES.map((cause) => [cause, 0])) as Record<ReconnectCause, number>,
+    watchdogFailures: 0,
+    messagesReceived: 0,
+    undecryptableMessages: 0,
+  };
 }
 
 export interface ClearResult {

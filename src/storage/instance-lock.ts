@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError, describeError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { readProcStat } from '../chromium/chromium-processes';
+import { sessionPaths } from './session-paths';
 
 export interface InstanceLockOptions {
   /** AUTH_PATH: created when missing. */
@@ -63,7 +64,7 @@ const ABANDONED_GUARD_MS = 10_000;
 const GUARD_POLL_MS = 20;
 
 export function instanceLockPathFor(dir: string, clientId: string): string {
-  return path.join(path.resolve(dir), `.wa-tether-${clientId}.lock`);
+  return sessionPaths(dir, clientId).lockFile;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Dirent, Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { Clock } from '../common/clock';
 import { describeError } from '../errors';
 import type { Logger } from '../logging/logger';
 import type { SessionInfo, SessionInspector } from './session-info';
@@ -9,7 +10,7 @@ import type { SessionInfo, SessionInspector } from './session-info';
 export interface ProfileInspectorOptions {
   readonly profileDir: string;
   readonly logger: Logger;
-  readonly now?: () => Date;
+  readonly clock: Clock;
   /** lstat calls in flight at once; bounds the libuv queue so the walk never starves other I/O. */
   readonly concurrency?: number;
 }
@@ -18,7 +19,6 @@ const DEFAULT_CONCURRENCY = 32;
 
 interface Totals {
   size: number;
-  files: number;
   newestMs: number;
 }
 
@@ -31,7 +31,7 @@ interface Totals {
 export class ProfileInspector implements SessionInspector {
   private readonly profileDir: string;
   private readonly logger: Logger;
-  private readonly now: () => Date;
+  private readonly clock: Clock;
   private readonly concurrency: number;
   private latest: SessionInfo;
   private inFlight: Promise<SessionInfo> | null = null;
@@ -39,10 +39,10 @@ export class ProfileInspector implements SessionInspector {
   constructor(options: ProfileInspectorOptions) {
     this.profileDir = path.resolve(options.profileDir);
     this.logger = options.logger;
-    this.now = options.now ?? (() => new Date());
+    this.clock = options.clock;
     this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
-    // Not yet looked: reads as absent until the first walk, stamped with when we started.
-    this.latest = this.picture(false, null);
+    // Not looked yet: unknown (null), never "absent", until the first walk has finished.
+    this.latest = this.picture(null, null);
   }
 
   current(): SessionInfo {
@@ -75,7 +75,7 @@ export class ProfileInspector implements SessionInspector {
       this.latest = this.picture(false, null);
       return this.latest;
     }
-    const totals: Totals = { size: 0, files: 0, newestMs: root.mtimeMs };
+    const totals: Totals = { size: 0, newestMs: root.mtimeMs };
     const pending = [this.profileDir];
     for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
       pending.push(...(await this.measureDirectory(dir, totals)));
@@ -107,10 +107,7 @@ export class ProfileInspector implements SessionInspector {
       }
       totals.newestMs = Math.max(totals.newestMs, stats.mtimeMs);
       if (stats.isDirectory()) subdirs.push(full);
-      else if (stats.isFile()) {
-        totals.size += stats.size;
-        totals.files += 1;
-      }
+      else if (stats.isFile()) totals.size += stats.size;
     });
     return subdirs;
   }
@@ -121,14 +118,13 @@ export class ProfileInspector implements SessionInspector {
     this.logger.debug(`skipped while measuring the profile: ${describeError(error)}`, { entry });
   }
 
-  private picture(exists: boolean, totals: Totals | null): SessionInfo {
+  private picture(exists: boolean | null, totals: Totals | null): SessionInfo {
     return Object.freeze({
       exists,
       lastModified: totals === null ? null : new Date(totals.newestMs),
       size: totals?.size ?? 0,
-      files: totals?.files ?? 0,
       path: this.profileDir,
-      checkedAt: this.now(),
+      checkedAt: new Date(this.clock.now()),
     });
   }
 }

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { SerialQueue } from '../common/serial-queue';
 import { describeError } from '../errors';
 import type { Logger } from '../logging/logger';
 import type { PairedAccount } from '../session/session-state';
+import { sessionPaths } from './session-paths';
 
 /** What the daemon remembers about the session outside the profile; times are ISO strings. */
 export interface SessionMetadata {
@@ -25,11 +27,12 @@ export const EMPTY_METADATA: SessionMetadata = Object.freeze({
 export interface SessionMetadataStoreOptions {
   readonly file: string;
   readonly logger: Logger;
+  /** Opens files for writing; tests pass one whose writes die midway. */
+  readonly openFile?: typeof open;
 }
 
-/** Beside the profile, not in it: wiping the profile must not forget when it was last logged out. */
 export function metadataPathFor(authPath: string, clientId: string): string {
-  return path.join(path.resolve(authPath), `wa-tether-${clientId}.json`);
+  return sessionPaths(authPath, clientId).metadataFile;
 }
 
 /**
@@ -40,41 +43,26 @@ export function metadataPathFor(authPath: string, clientId: string): string {
 export class SessionMetadataStore {
   private readonly file: string;
   private readonly logger: Logger;
-  private last: SessionMetadata = EMPTY_METADATA;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
+  private readonly openFile: typeof open;
 
   constructor(options: SessionMetadataStoreOptions) {
     this.file = path.resolve(options.file);
     this.logger = options.logger;
+    this.openFile = options.openFile ?? open;
   }
 
   /** Never throws: a missing, unreadable or malformed file reads as `EMPTY_METADATA`. */
   read(): Promise<SessionMetadata> {
-    return this.serialize(() => this.load());
-  }
-
-  write(meta: SessionMetadata): Promise<void> {
-    return this.serialize(() => this.store(meta));
+    return this.queue.run(() => this.load());
   }
 
   /** Read-modify-write in the queue. A field set to `undefined` keeps its value; set `null` to clear it. */
   update(patch: Partial<SessionMetadata>): Promise<SessionMetadata> {
-    return this.serialize(async () => {
+    return this.queue.run(async () => {
       const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
-      await this.store({ ...(await this.load()), ...defined });
-      return this.last;
+      return this.store({ ...(await this.load()), ...defined });
     });
-  }
-
-  /** The last value read or written; `EMPTY_METADATA` before the first. */
-  cached(): SessionMetadata {
-    return this.last;
-  }
-
-  private serialize<T>(operation: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(operation, operation);
-    this.queue = result.catch(() => undefined);
-    return result;
   }
 
   private async load(): Promise<SessionMetadata> {
@@ -85,18 +73,16 @@ export class SessionMetadataStore {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
         this.logger.warn(`could not read the session metadata file, using none: ${describeError(error)}`, { file: this.file });
       }
-      this.last = EMPTY_METADATA;
-      return this.last;
+      return EMPTY_METADATA;
     }
     const parsed = parseMetadata(content);
     if (parsed === null) {
       this.logger.warn('the session metadata file is malformed, using none; it is rewritten on the next change', { file: this.file });
     }
-    this.last = parsed ?? EMPTY_METADATA;
-    return this.last;
+    return parsed ?? EMPTY_METADATA;
   }
 
-  private async store(meta: SessionMetadata): Promise<void> {
+  private async store(meta: SessionMetadata): Promise<SessionMetadata> {
     // Field by field, so nothing beyond the five fields (or an `undefined`) reaches the file.
     const value: SessionMetadata = Object.freeze({
       pairedAt: meta.pairedAt ?? null,
@@ -110,7 +96,7 @@ export class SessionMetadataStore {
     await mkdir(dir, { recursive: true });
     try {
       // 0600: it names the linked phone number.
-      const handle = await open(temp, 'wx', 0o600);
+      const handle = await this.openFile(temp, 'wx', 0o600);
       try {
         await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
         await handle.sync();
@@ -123,7 +109,7 @@ export class SessionMetadataStore {
       throw error;
     }
     await syncDir(dir);
-    this.last = value;
+    return value;
   }
 }
 

@@ -1,13 +1,27 @@
 import type { PairedAccount } from '../session/session-state';
 
-/** An incoming chat message, reduced to what the bot needs. */
+/** An incoming chat message: plain data, safe to store and forward. */
 export interface IncomingMessage {
+  /** WhatsApp's serialized message id, e.g. "false_15550002222@c.us_3A0F...". */
+  readonly id: string;
+  /** The chat it belongs to: the sender for a 1:1 chat, the group for a group. */
+  readonly chatId: string;
+  /** Who sent it: equals `chatId` in a 1:1 chat, the member (`author`) in a group. */
   readonly from: string;
+  /** The group member who sent it; null outside groups. */
+  readonly author: string | null;
   readonly body: string;
+  /** WhatsApp's message type: 'chat' for text, 'image', 'ptt', ... */
+  readonly type: string;
+  /** Unix seconds, as WhatsApp stamped it. */
+  readonly timestamp: number;
+  readonly isGroup: boolean;
+  /** The sender's WhatsApp display name, when WhatsApp sent it. */
+  readonly notifyName: string | null;
+  readonly hasMedia: boolean;
   readonly fromMe: boolean;
   /** Status broadcasts ("stories") are not conversations. */
   readonly isStatus: boolean;
-  reply(text: string): Promise<void>;
 }
 
 /** What a WhatsApp client tells its owner. One union so a fake emits exactly what the real one can. */
@@ -23,12 +37,27 @@ export type WaClientEvent =
   /** An error thrown from inside the library's own handlers, caught where it started. */
   | { readonly type: 'internal_error'; readonly error: unknown }
   | { readonly type: 'message'; readonly message: IncomingMessage }
+  /** WhatsApp acknowledged a message we sent: 1 server, 2 delivered to the phone, 3 read. */
+  | { readonly type: 'message_ack'; readonly id: string; readonly ack: number }
   /** A message that never decrypted: WhatsApp asked the phone to resend it and gave up. */
   | { readonly type: 'message_undecryptable'; readonly id: string; readonly chatId: string };
 
+/** A message WhatsApp accepted from us. */
+export interface SentMessage {
+  /** WhatsApp's serialized id of the sent message. */
+  readonly id: string;
+  /** Unix seconds. */
+  readonly timestamp: number;
+}
+
+export interface SendOptions {
+  /** Quote (reply to) this message; sent without the quote when WhatsApp no longer has it. */
+  readonly quotedMessageId?: string;
+}
+
 /**
- * One whatsapp-web.js client and its browser, behind the few operations the supervisor
- * uses. A client is used once: after `destroy()` or a logout the supervisor makes a new one.
+ * One whatsapp-web.js client and its browser, behind the operations the daemon uses. A client
+ * is used once: after `destroy()` or a logout the supervisor makes a new one.
  */
 export interface WaClient {
   onEvent(listener: (event: WaClientEvent) => void): void;
@@ -44,6 +73,11 @@ export interface WaClient {
    * machine is driven by events. Null when the page has no socket state.
    */
   getState(): Promise<string | null>;
+  /** Sends a text to a chat id ("<digits>@c.us" or "<id>@g.us"). */
+  sendText(chatId: string, text: string, options?: SendOptions): Promise<SentMessage>;
+  /** The chat id WhatsApp knows for a number, or null when the number is not on WhatsApp. */
+  resolveNumber(digits: string): Promise<string | null>;
 }
 
-export type WaClientFactory = () => WaClient;
+/** Makes a fresh client. Async: the first call loads whatsapp-web.js. */
+export type WaClientFactory = () => Promise<WaClient>;

@@ -1,9 +1,15 @@
-import { Client, type Message } from 'whatsapp-web.js';
+/**
+ * The adapter around whatsapp-web.js: the one place that knows how the pinned release (1.34.7)
+ * behaves. Nothing else in the daemon touches the library's `Client`.
+ */
+import type { Browser } from 'puppeteer';
+import type { Message } from 'whatsapp-web.js';
 import { AppError } from '../errors';
-import { type Browser, type HTTPRequest, InterceptResolutionAction, type Page } from 'puppeteer';
-import { TetherAuth } from './tether-auth';
-import type { IncomingMessage, WaClient, WaClientEvent, WaClientFactory } from './wa-client';
 import type { PairedAccount } from '../session/session-state';
+import { createAuthStrategy } from './auth-strategy';
+import { skipUnneededRequests } from './request-filter';
+import { toIncoming } from './to-incoming';
+import type { SendOptions, SentMessage, WaClient, WaClientEvent } from './wa-client';
 
 export interface WwebjsClientOptions {
   readonly clientId: string;
@@ -20,24 +26,21 @@ export interface WwebjsClientOptions {
   readonly protocolTimeoutMs?: number;
 }
 
-/** The factory the daemon runs with: each call makes a fresh whatsapp-web.js Client. */
-export function wwebjsClientFactory(options: WwebjsClientOptions): WaClientFactory {
-  return () => new WwebjsClient(options);
-}
-
 /**
- * Owns one whatsapp-web.js `Client`; nothing else in the daemon touches it. Re-emits the
- * library's events as `WaClientEvent`s, each listener guarded.
+ * The `Client` class without the package's index: the index also loads RemoteAuth, whose
+ * optional archiver/unzipper dependencies cost ~170 ms and ~10 MB the daemon never uses.
  */
-class WwebjsClient implements WaClient {
+const Client = require('whatsapp-web.js/src/Client') as typeof import('whatsapp-web.js').Client;
+type Client = InstanceType<typeof Client>;
+
+/** Re-emits the library's events as `WaClientEvent`s, each listener guarded. */
+export class WwebjsClient implements WaClient {
   private readonly client: Client;
   private readonly listeners: Array<(event: WaClientEvent) => void> = [];
 
   constructor(private readonly options: WwebjsClientOptions) {
     this.client = new Client({
-      authStrategy: new TetherAuth({
-        clientId: options.clientId,
-        dataPath: options.authPath,
+      authStrategy: createAuthStrategy(options, {
         onBrowser: (browser) => this.watchBrowser(browser),
         onHandlerError: (error) => this.emit({ type: 'internal_error', error }),
       }),
@@ -77,20 +80,6 @@ class WwebjsClient implements WaClient {
     }
   }
 
-  /**
-   * A pinned build missing from a strict local cache is a setting to fix, not a connection to
-   * retry. The library's VersionResolveError sets no `name`, hence the constructor check.
-   */
-  private explain(error: unknown): unknown {
-    const missingBuild = error instanceof Error && error.constructor.name === 'VersionResolveError';
-    if (!missingBuild || this.options.webVersionRemotePath !== null) return error;
-    return new AppError(
-      'WEB_VERSION_UNAVAILABLE',
-      `WEB_VERSION=${this.options.webVersion} is not in WEB_CACHE_PATH (${this.options.webCachePath}) and WEB_CACHE_STRICT=true forbids loading it live. To resolve, put ${this.options.webVersion}.html there, set WEB_CACHE_STRICT=false, or unset WEB_VERSION.`,
-      { cause: error },
-    );
-  }
-
   async destroy(): Promise<void> {
     await this.client.destroy();
   }
@@ -107,6 +96,35 @@ class WwebjsClient implements WaClient {
     return typeof state === 'string' ? state : null;
   }
 
+  async sendText(chatId: string, text: string, options: SendOptions = {}): Promise<SentMessage> {
+    // ignoreQuoteErrors (the default) sends without the quote when the quoted message is gone.
+    const sent = (await this.client.sendMessage(chatId, text, {
+      ...(options.quotedMessageId === undefined ? {} : { quotedMessageId: options.quotedMessageId }),
+    })) as Message | undefined;
+    // sendMessage answers undefined when WhatsApp Web has no chat for the id.
+    if (!sent) throw new AppError('INVALID_CHAT', `WhatsApp has no chat ${chatId}. To resolve, check the number or group id.`);
+    return { id: sent.id._serialized, timestamp: sent.timestamp };
+  }
+
+  async resolveNumber(digits: string): Promise<string | null> {
+    const wid = (await this.client.getNumberId(digits)) as { _serialized?: unknown } | null;
+    return typeof wid?._serialized === 'string' ? wid._serialized : null;
+  }
+
+  /**
+   * A pinned build missing from a strict local cache is a setting to fix, not a connection to
+   * retry. The library's VersionResolveError sets no `name`, hence the constructor check.
+   */
+  private explain(error: unknown): unknown {
+    const missingBuild = error instanceof Error && error.constructor.name === 'VersionResolveError';
+    if (!missingBuild || this.options.webVersionRemotePath !== null) return error;
+    return new AppError(
+      'WEB_VERSION_UNAVAILABLE',
+      `WEB_VERSION=${this.options.webVersion} is not in WEB_CACHE_PATH (${this.options.webCachePath}) and WEB_CACHE_STRICT=true forbids loading it live. To resolve, put ${this.options.webVersion}.html there, set WEB_CACHE_STRICT=false, or unset WEB_VERSION.`,
+      { cause: error },
+    );
+  }
+
   private watchBrowser(browser: Browser): void {
     browser.on('disconnected', () => this.emit({ type: 'browser_disconnected' }));
     // Runs before the library adds its own request handler (initWebVersionCache), which
@@ -121,10 +139,15 @@ class WwebjsClient implements WaClient {
     client.on('authenticated', () => this.emit({ type: 'authenticated' }));
     client.on('auth_failure', (message: unknown) => this.emit({ type: 'auth_failure', message: String(message) }));
     client.on('ready', () => this.emit({ type: 'ready', me: this.me() }));
+    // 1.34.7 emits 'LOGOUT' for Cmd 'logout' and 'logout_from_bridge' alike; other reasons are
+    // socket states (UNPAIRED, CONFLICT, ...) after which it closes the browser itself.
     client.on('disconnected', (reason: unknown) => this.emit({ type: 'disconnected', reason: String(reason) }));
     client.on('change_state', (state: unknown) => this.emit({ type: 'change_state', state: String(state) }));
     client.on('message', (message: Message) => this.emit({ type: 'message', message: toIncoming(message) }));
-    // 1.34.7: a message still encrypted 15 s after it arrived, after a resend request to the phone.
+    client.on('message_ack', (message: Message, ack: unknown) => {
+      if (message.fromMe) this.emit({ type: 'message_ack', id: message.id._serialized, ack: Number(ack) });
+    });
+    // A message still encrypted 15 s after it arrived, after a resend request to the phone.
     client.on('message_ciphertext_failed', (message: Message) =>
       this.emit({ type: 'message_undecryptable', id: message.id._serialized, chatId: message.from }),
     );
@@ -147,43 +170,4 @@ class WwebjsClient implements WaClient {
       }
     }
   }
-}
-
-/**
- * What a bot never looks at: pictures (avatars, stickers, link previews), audio/video
- * elements and web fonts. Blocking them keeps their bytes and decoded images out of the
- * page. Media a bot downloads or sends goes through fetch/XHR and blob: URLs, which are
- * other resource types and never reach this handler.
- */
-const UNNEEDED_RESOURCE_TYPES: ReadonlySet<string> = new Set(['image', 'media', 'font']);
-
-/**
- * Aborts requests for `UNNEEDED_RESOURCE_TYPES` while request interception is on. With a
- * local web version cache, whatsapp-web.js turns interception on and its handler, added
- * after this one, calls `continue()` on every request but the page itself, in puppeteer's
- * legacy (non-cooperative) mode: a second resolution of a request throws "Request is
- * already handled!" as an unhandled rejection. So for a request aborted here, later
- * resolutions become no-ops. Without interception (no local cache) nothing is blocked.
- */
-function skipUnneededRequests(page: Page): void {
-  page.on('request', (request: HTTPRequest) => {
-    if (!UNNEEDED_RESOURCE_TYPES.has(request.resourceType())) return;
-    if (request.interceptResolutionState().action !== InterceptResolutionAction.None) return;
-    const abort = request.abort.bind(request);
-    const alreadyHandled = (): Promise<void> => Promise.resolve();
-    Object.assign(request, { continue: alreadyHandled, respond: alreadyHandled, abort: alreadyHandled });
-    abort('blockedbyclient').catch(() => undefined);
-  });
-}
-
-function toIncoming(message: Message): IncomingMessage {
-  return {
-    from: message.from,
-    body: message.body ?? '',
-    fromMe: message.fromMe,
-    isStatus: message.isStatus === true || message.from === 'status@broadcast',
-    reply: async (text: string) => {
-      await message.reply(text);
-    },
-  };
 }

@@ -3,7 +3,7 @@
  * simulated WhatsApp Web: faults drawn from the menu one after another, each followed by the
  * recovery it calls for, while the watcher checks the invariants every ~100 ms.
  */
-import { Sandbox } from '../e2e/support/daemon';
+import { Sandbox } from '../support/daemon';
 import { endLeftovers, FAULTS, type Fault, type Outcome } from './faults';
 import { SeededRandom } from './random';
 import { ChaosSession } from './session';
@@ -100,7 +100,17 @@ async function applyAndRecover(session: ChaosSession, fault: Fault, random: Seed
     return false;
   }
   try {
-    if (outcome === 'keep') {
+    if (outcome === 'tolerated') {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const since = session.transitionsSince(mark);
+      if (since.length > 0) {
+        timeline.violation('a tolerated fault moved the state', { fault: fault.name, transitions: since });
+        return false;
+      }
+      await botAnswers(session);
+      timeline.check('tolerated: no transition');
+    } else if (outcome === 'keep' || outcome === 'reconnect') {
+      if (outcome === 'reconnect') await waitUntil(() => session.transitionsSince(mark).includes('reconnecting'), 'the daemon noticed (reconnecting)', 30_000);
       const status = await session.waitFor((s) => s.state === 'ready', 'ready again');
       const since = session.transitionsSince(mark);
       if (since.includes('qr') || since.includes('logged_out')) {
@@ -109,7 +119,7 @@ async function applyAndRecover(session: ChaosSession, fault: Fault, random: Seed
       }
       if (status.me === null) timeline.violation('ready, but nobody is paired', { fault: fault.name });
       await botAnswers(session);
-      timeline.check(`kept: ready with no QR (${since.join(' ') || 'no transition'})`);
+      timeline.check(`${outcome === 'reconnect' ? 'reconnected' : 'kept'}: ready with no QR (${since.join(' ') || 'no transition'})`);
     } else {
       await session.waitFor((s) => s.state === 'qr' && s.hasQr && s.me === null, 'a fresh QR');
       await pairAndCheck(session);
@@ -154,6 +164,14 @@ async function botAnswers(session: ChaosSession): Promise<void> {
     }
     throw new Error(`the bot did not answer !ping from ${from} within 15 s`);
   });
+}
+
+async function waitUntil(condition: () => boolean, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not ${what} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 function describe(error: unknown): string {

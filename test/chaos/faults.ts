@@ -1,17 +1,29 @@
 /**
- * The fault menu. Each fault acts on the daemon and says what must follow: `keep` (the session
- * survives: ready again with no QR) or `fresh` (the session is gone: a fresh QR, a re-pair, and
- * the re-pair survives a restart). The runner checks that outcome after every fault.
+ * The fault menu. Each fault acts on the daemon and says what must follow, and the runner checks
+ * that outcome after every fault:
+ * - `tolerated`: nothing at all happens (no transition);
+ * - `reconnect`: the daemon notices, reconnects and is ready again, with no QR;
+ * - `keep`: ready again with no QR (the daemon was restarted, so a reconnect is not required);
+ * - `fresh`: the session is gone: a fresh QR, a re-pair, and the re-pair survives a restart.
  */
 import type { SimPhone } from '../sim';
 import type { SimLogoutSignal } from '../sim';
 import { browsersOnProfile } from './browsers';
 import type { SeededRandom } from './random';
 import type { ChaosSession } from './session';
-import { CHAOS_ENV } from './session';
+import { TEST_TIMINGS } from '../support/daemon';
+import { sleep } from '../support/wait';
 import { endProcesses, findProfileProcesses } from '../../src/chromium/chromium-processes';
 
-export type Outcome = 'keep' | 'fresh';
+export type Outcome = 'tolerated' | 'reconnect' | 'keep' | 'fresh';
+
+/** What two faults together call for: the strongest of the two, but a restart makes a reconnect unnecessary. */
+export function combine(a: Outcome, b: Outcome, restarted: boolean): Outcome {
+  if (a === 'fresh' || b === 'fresh') return 'fresh';
+  if (restarted) return 'keep';
+  if (a === 'reconnect' || b === 'reconnect') return 'reconnect';
+  return a === 'keep' || b === 'keep' ? 'keep' : 'tolerated';
+}
 
 export interface Fault {
   readonly name: string;
@@ -19,9 +31,8 @@ export interface Fault {
   apply(session: ChaosSession, random: SeededRandom): Promise<Outcome>;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const WATCHDOG_INTERVAL_MS = Number(CHAOS_ENV.WATCHDOG_INTERVAL_MS);
-const WATCHDOG_TIMEOUT_MS = Number(CHAOS_ENV.WATCHDOG_TIMEOUT_MS);
+const WATCHDOG_INTERVAL_MS = Number(TEST_TIMINGS.WATCHDOG_INTERVAL_MS);
+const WATCHDOG_TIMEOUT_MS = Number(TEST_TIMINGS.WATCHDOG_TIMEOUT_MS);
 
 /** Chromium killed from outside: every process on the profile, at once, with SIGKILL. */
 async function killChromium(session: ChaosSession): Promise<void> {
@@ -42,7 +53,8 @@ function socketState(state: string): Fault {
     weight: 1,
     async apply(session) {
       await session.withPhone((phone) => phone.setSocketState(state));
-      return 'keep';
+      // The daemon runs without takeover: both are a lost connection.
+      return 'reconnect';
     },
   };
 }
@@ -65,7 +77,7 @@ export const SINGLE_FAULTS: readonly Fault[] = [
     weight: 3,
     async apply(session) {
       await killChromium(session);
-      return 'keep';
+      return 'reconnect';
     },
   },
   socketState('CONFLICT'),
@@ -79,7 +91,7 @@ export const SINGLE_FAULTS: readonly Fault[] = [
         await sleep(1_000);
         await phone.setSocketState('CONNECTED');
       });
-      return 'keep';
+      return 'tolerated';
     },
   },
   {
@@ -115,7 +127,7 @@ export const SINGLE_FAULTS: readonly Fault[] = [
     weight: 1,
     async apply(session) {
       await session.withPhone((phone) => phone.freeze(WATCHDOG_INTERVAL_MS + WATCHDOG_TIMEOUT_MS + 1_000));
-      return 'keep';
+      return 'reconnect';
     },
   },
 ];
@@ -175,7 +187,7 @@ export const CONCURRENT_FAULTS: readonly Fault[] = [
       // A probe is now in flight on the frozen page; the browser dies under it.
       await sleep(WATCHDOG_INTERVAL_MS + 500);
       await killChromium(session);
-      return 'keep';
+      return 'reconnect';
     },
   },
   {
@@ -186,10 +198,10 @@ export const CONCURRENT_FAULTS: readonly Fault[] = [
       const second = random.weighted(SECOND_OF_TWO.filter((f) => f.name !== first.name));
       session.timeline.note(`two faults: ${first.name}, then ${second.name}`);
       return session.withPhone(async (phone) => {
-        const outcomes = [await first.strike(session, phone)];
+        const a = await first.strike(session, phone);
         await sleep(50);
-        outcomes.push(await second.strike(session, phone));
-        return outcomes.includes('fresh') ? 'fresh' : 'keep';
+        const b = await second.strike(session, phone);
+        return combine(a, b, second.restarts === true);
       });
     },
   },
@@ -199,18 +211,20 @@ export const CONCURRENT_FAULTS: readonly Fault[] = [
 interface Strike {
   readonly name: string;
   readonly weight: number;
+  /** Restarts the daemon: the session must be kept, but a reconnect need not happen first. */
+  readonly restarts?: boolean;
   strike(session: ChaosSession, phone: SimPhone): Promise<Outcome>;
 }
 
 const FIRST_OF_TWO: readonly Strike[] = [
-  { name: 'chromium killed', weight: 2, strike: async (s) => (await killChromium(s), 'keep') },
-  { name: 'socket UNPAIRED', weight: 1, strike: async (_s, phone) => (await phone.call('setSocketState', 'UNPAIRED'), 'keep') },
-  { name: 'socket CONFLICT', weight: 1, strike: async (_s, phone) => (await phone.call('setSocketState', 'CONFLICT'), 'keep') },
+  { name: 'chromium killed', weight: 2, strike: async (s) => (await killChromium(s), 'reconnect') },
+  { name: 'socket UNPAIRED', weight: 1, strike: async (_s, phone) => (await phone.call('setSocketState', 'UNPAIRED'), 'reconnect') },
+  { name: 'socket CONFLICT', weight: 1, strike: async (_s, phone) => (await phone.call('setSocketState', 'CONFLICT'), 'reconnect') },
   { name: 'remote logout', weight: 1, strike: async (_s, phone) => (await phone.remoteLogout('logout_from_bridge'), 'fresh') },
 ];
 
 const SECOND_OF_TWO: readonly Strike[] = [
-  { name: 'chromium killed', weight: 2, strike: async (s) => (await killChromium(s), 'keep') },
+  { name: 'chromium killed', weight: 2, strike: async (s) => (await killChromium(s), 'reconnect') },
   {
     name: 'operator clear',
     weight: 1,
@@ -220,8 +234,8 @@ const SECOND_OF_TWO: readonly Strike[] = [
       return 'fresh';
     },
   },
-  { name: 'daemon restarted (SIGTERM)', weight: 1, strike: async (s) => (await s.restart('SIGTERM'), 'keep') },
-  { name: 'daemon killed (kill -9) and restarted', weight: 1, strike: async (s) => (await s.restart('SIGKILL'), 'keep') },
+  { name: 'daemon restarted (SIGTERM)', weight: 1, restarts: true, strike: async (s) => (await s.restart('SIGTERM'), 'keep') },
+  { name: 'daemon killed (kill -9) and restarted', weight: 1, restarts: true, strike: async (s) => (await s.restart('SIGKILL'), 'keep') },
 ];
 
 export const FAULTS: readonly Fault[] = [...SINGLE_FAULTS, ...CONCURRENT_FAULTS];

@@ -3,22 +3,12 @@
  * wait for a state, read its transitions across restarts.
  */
 import type { SimPhone } from '../sim';
-import { Daemon, type Exit, type LogRecord, type Sandbox, type SessionStatus } from '../e2e/support/daemon';
-import { attachPhone } from '../e2e/support/phone';
+import { Daemon, type Exit, type LogRecord, type Sandbox, type SessionStatus } from '../support/daemon';
+import { attachPhone } from '../support/phone';
 import { browsersOnProfile } from './browsers';
 import type { Timeline } from './timeline';
 import type { Watcher } from './watcher';
 
-/** Fast timings, so a run tries many faults: recovery in seconds, not minutes. */
-export const CHAOS_ENV: Readonly<Record<string, string>> = {
-  RECONNECT_BASE_MS: '500',
-  RECONNECT_MAX_MS: '2000',
-  WATCHDOG_INTERVAL_MS: '2000',
-  WATCHDOG_TIMEOUT_MS: '3000',
-  START_TIMEOUT_MS: '30000',
-  READY_TIMEOUT_MS: '8000',
-  SHUTDOWN_TIMEOUT_MS: '8000',
-};
 
 export interface Mark {
   readonly incarnation: number;
@@ -43,7 +33,8 @@ export class ChaosSession {
   }
 
   async startDaemon(): Promise<void> {
-    const daemon = await Daemon.start(this.sandbox, { env: { ...CHAOS_ENV } });
+    // The harness's test timings: recovery in seconds, so a run tries many faults.
+    const daemon = await Daemon.start(this.sandbox);
     this.incarnations.push(daemon);
     this.watcher.expectUp(daemon.port);
   }

@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SimPhone } from '../sim';
-import { Daemon, Sandbox } from './support/daemon';
-import { attachPhone, scanAndWaitReady } from './support/phone';
-import { sleep } from './support/wait';
+import { Daemon, Sandbox } from '../support/daemon';
+import { attachPhone, scanAndWaitReady } from '../support/phone';
+import { sleep } from '../support/wait';
 
 describe('connection states after ready', { timeout: 240_000 }, () => {
   let sandbox: Sandbox;

@@ -1,9 +1,9 @@
 // Scenarios 7 and 8 of issue 3: Chromium killed from outside; the daemon killed with kill -9.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Daemon, Sandbox } from './support/daemon';
-import { startPairedDaemon } from './support/phone';
-import { eventually } from './support/wait';
+import { Daemon, Sandbox } from '../support/daemon';
+import { startPairedDaemon } from '../support/phone';
+import { eventually } from '../support/wait';
 
 describe('crashes', { timeout: 240_000 }, () => {
   let sandbox: Sandbox;

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SIM_WEB_VERSION, writeSimPage } from '../sim';
-import { Daemon, Sandbox } from './support/daemon';
-import { startPairedDaemon } from './support/phone';
+import { Daemon, Sandbox } from '../support/daemon';
+import { startPairedDaemon } from '../support/phone';
 
 describe('authenticated but never ready (eager sync)', { timeout: 120_000 }, () => {
   let sandbox: Sandbox;

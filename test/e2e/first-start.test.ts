@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SimPhone } from '../sim';
-import { Daemon, Sandbox } from './support/daemon';
-import { attachPhone } from './support/phone';
-import { eventually, sleep } from './support/wait';
+import { Daemon, Sandbox } from '../support/daemon';
+import { attachPhone } from '../support/phone';
+import { eventually, sleep } from '../support/wait';
 
 describe('first start, pairing, bot, restart', { timeout: 180_000 }, () => {
   let sandbox: Sandbox;
@@ -66,7 +66,7 @@ describe('first start, pairing, bot, restart', { timeout: 180_000 }, () => {
     await phone.scan({ user: '15550001111', pushname: 'Sim Phone' });
     const status = await daemon.waitForState('ready');
     assert.deepEqual(status.me, { id: '15550001111', name: 'Sim Phone' });
-    const onDisk = await daemon.waitFor((s) => s.exists && s.size > 0, 'profile on disk', 70_000);
+    const onDisk = await daemon.waitFor((s) => s.exists === true && s.size > 0, 'profile on disk', 70_000);
     assert.equal(onDisk.path, sandbox.profileDir);
     assert.equal((await daemon.request('GET', '/api/qr')).status, 404, 'no QR once ready');
     const health = await daemon.request('GET', '/api/health');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { Message } from 'whatsapp-web.js';
 import { ALICE, bareHarness, ME, pairFresh } from './support/bare-client';
-import { sleep, withTimeout } from './support/wait';
+import { sleep, withTimeout } from '../support/wait';
 
 test('QR pairing, messages both ways, restart without a QR', { timeout: 180_000 }, async (t) => {
   const h = await bareHarness(t);

@@ -7,9 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
-import { CHROME_PATH } from './support/browser';
-import { ADMIN_TOKEN, Daemon, Sandbox } from './support/daemon';
-import { attachPhone } from './support/phone';
+import { CHROME_PATH } from '../support/browser';
+import { ADMIN_TOKEN, Daemon, Sandbox } from '../support/daemon';
+import { attachPhone } from '../support/phone';
 
 const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts', 'e2e');
 

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SimPhone } from '../sim';
-import { Daemon, Sandbox } from './support/daemon';
-import { attachPhone, scanAndWaitReady } from './support/phone';
+import { Daemon, Sandbox } from '../support/daemon';
+import { attachPhone, scanAndWaitReady } from '../support/phone';
 
 describe('remote logout', { timeout: 180_000 }, () => {
   let sandbox: Sandbox;

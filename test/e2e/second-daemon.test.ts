@@ -1,9 +1,9 @@
 // Scenario 9 of issue 3: a second daemon on the same AUTH_PATH refuses to start and says why.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Daemon, Sandbox } from './support/daemon';
-import { startPairedDaemon } from './support/phone';
-import { sleep } from './support/wait';
+import { Daemon, Sandbox } from '../support/daemon';
+import { startPairedDaemon } from '../support/phone';
+import { sleep } from '../support/wait';
 
 describe('a second daemon on the same AUTH_PATH', { timeout: 120_000 }, () => {
   let sandbox: Sandbox;

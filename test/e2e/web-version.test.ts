@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { after, describe, it } from 'node:test';
 import { renderSimPage, SIM_WEB_VERSION } from '../sim';
-import { Daemon, Sandbox } from './support/daemon';
-import { eventually } from './support/wait';
+import { Daemon, Sandbox } from '../support/daemon';
+import { eventually } from '../support/wait';
 
 describe('WEB_VERSION', { timeout: 120_000 }, () => {
   const cleanups: Array<() => Promise<void>> = [];

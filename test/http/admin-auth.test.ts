@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { BASIC_CHALLENGE, decideAdminAccess, presentedToken } from '../../src/http/admin-auth';
 import { isLoopbackAddress } from '../../src/http/is-loopback';
-import { FakeSession, WITH_QR } from './support/fakes';
+import { FakeSession, WITH_QR } from '../support/fake-session';
 import { basic, bearer, startApp, TOKEN, type TestApp } from './support/start-app';
 
 /** Every admin route, asked with its own method. */
@@ -118,7 +118,7 @@ describe('admin routes with ADMIN_TOKEN', () => {
   });
 
   it('does not warn about loopback-only mode', () => {
-    assert.equal(app.logger.entries.filter((e) => /ADMIN_TOKEN/.test(e.message)).length, 0);
+    assert.equal(app.logger.lines.filter((e) => /ADMIN_TOKEN/.test(e.message)).length, 0);
   });
 });
 
@@ -139,7 +139,7 @@ describe('admin routes without ADMIN_TOKEN', () => {
   it('logs once, at warn and at creation, that admin routes are loopback-only', async () => {
     await statusOf(app, 'GET', '/api/session/status');
     await statusOf(app, 'GET', '/api/qr');
-    const warnings = app.logger.entries.filter((e) => /ADMIN_TOKEN is not set/.test(e.message));
+    const warnings = app.logger.lines.filter((e) => /ADMIN_TOKEN is not set/.test(e.message));
     assert.equal(warnings.length, 1);
     assert.equal(warnings[0]?.level, 'warn');
   });

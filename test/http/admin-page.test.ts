@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CONTENT_SECURITY_POLICY } from '../../src/http/security-headers';
-import { FakeSession, WITH_QR } from './support/fakes';
+import { FakeSession, WITH_QR } from '../support/fake-session';
 import { basic, bearer, startApp, type TestApp } from './support/start-app';
 
 function assertSecurityHeaders(res: Response, what: string): void {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { statusForCode } from '../../src/http/error-handler';
 import { AppError } from '../../src/errors';
-import { FakeSession, READY } from './support/fakes';
+import { FakeSession, READY } from '../support/fake-session';
 import { bearer, startApp, type TestApp } from './support/start-app';
 
 interface ErrorBody {
@@ -93,7 +93,7 @@ describe('error answers', () => {
     const body = JSON.parse(text) as ErrorBody;
     assert.equal(body.error.code, 'INTERNAL');
     assert.doesNotMatch(text, /EACCES|secret|at .*\.ts|stack/);
-    const logged = app.logger.entries.find((e) => e.level === 'error' && /EACCES/.test(String(e.meta.error)));
+    const logged = app.logger.lines.find((e) => e.level === 'error' && /EACCES/.test(String(e.meta.error)));
     assert.ok(logged, 'the real error goes to the log');
   });
 

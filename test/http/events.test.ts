@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { FakeSession, READY, WITH_QR } from './support/fakes';
+import { FakeSession, READY, WITH_QR } from '../support/fake-session';
 import { SseReader } from './support/sse-reader';
 import { bearer, startApp, type TestApp } from './support/start-app';
 
@@ -55,7 +55,7 @@ describe('GET /api/events', () => {
         state: 'qr',
         since: '2025-01-02T03:04:05.000Z',
         me: null,
-        message: WITH_QR.message,
+        stateMessage: WITH_QR.message,
         sessionExpired: false,
         hasQr: true,
         qrIssuedAt: '2025-01-02T03:05:00.000Z',

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import type { HealthBody } from '../../src/http/bodies';
 import { after, before, describe, it } from 'node:test';
 import type { SessionState } from '../../src/session/session-state';
-import { FakeSession, READY } from './support/fakes';
+import { FakeSession, READY } from '../support/fake-session';
 import { basic, bearer, startApp, type TestApp } from './support/start-app';
 
 const EXPECTED: ReadonlyArray<[SessionState, number, 'pass' | 'warn' | 'fail', boolean]> = [
@@ -15,15 +16,6 @@ const EXPECTED: ReadonlyArray<[SessionState, number, 'pass' | 'warn' | 'fail', b
   ['stopping', 503, 'fail', false],
 ];
 
-interface HealthBody {
-  status: string;
-  whatsapp: string;
-  authenticated: boolean;
-  since?: string;
-  message?: string;
-  me?: unknown;
-  session?: { exists: boolean; info: Record<string, unknown>; authPath: string; clientId: string };
-}
 
 async function health(app: TestApp, headers: Record<string, string> = {}) {
   const res = await fetch(`${app.url}/api/health`, { headers });
@@ -75,7 +67,7 @@ describe('GET /api/health', () => {
       assert.equal(res.status, 200);
       assert.equal(body.status, 'pass');
       assert.equal(body.since, '2025-01-02T03:04:05.000Z');
-      assert.equal(body.message, READY.message);
+      assert.equal(body.stateMessage, READY.message);
       assert.deepEqual(body.me, READY.me);
       assert.deepEqual(body.session, {
         exists: true,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { FakeSession, QR_PAYLOAD, READY, WITH_QR } from './support/fakes';
+import { FakeSession, QR_PAYLOAD, READY, WITH_QR } from '../support/fake-session';
 import { bearer, startApp, type TestApp } from './support/start-app';
 
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

@@ -1,23 +1,9 @@
 import assert from 'node:assert/strict';
+import type { SessionStatusBody } from '../../src/http/bodies';
 import { after, before, describe, it } from 'node:test';
-import { FakeSession, READY, WITH_QR } from './support/fakes';
+import { FakeSession, READY, WITH_QR } from '../support/fake-session';
 import { bearer, startApp, type TestApp } from './support/start-app';
 
-interface StatusBody {
-  exists: boolean;
-  lastModified: string | null;
-  size: number;
-  path: string;
-  message: string;
-  clientId: string;
-  state: string;
-  since: string;
-  me: unknown;
-  sessionExpired: boolean;
-  checkedAt: string;
-  hasQr: boolean;
-  qrIssuedAt: string | null;
-}
 
 describe('GET /api/session/status', () => {
   const session = new FakeSession(READY);
@@ -27,11 +13,11 @@ describe('GET /api/session/status', () => {
   });
   after(() => app.close());
 
-  async function status(): Promise<StatusBody> {
+  async function status(): Promise<SessionStatusBody> {
     const res = await fetch(`${app.url}/api/session/status`, { headers: bearer() });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('cache-control'), 'no-store');
-    return (await res.json()) as StatusBody;
+    return (await res.json()) as SessionStatusBody;
   }
 
   it('describes the saved profile and the live session', async () => {
@@ -50,7 +36,7 @@ describe('GET /api/session/status', () => {
   });
 
   it('says plainly when there is nothing on disk', async () => {
-    app.inspector.info = { ...app.inspector.info, exists: false, lastModified: null, size: 0, files: 0 };
+    app.inspector.info = { ...app.inspector.info, exists: false, lastModified: null, size: 0 };
     session.set({ ...WITH_QR, me: null });
     try {
       const body = await status();

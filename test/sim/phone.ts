@@ -15,6 +15,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
+import { sleep } from '../support/wait';
 import type { SimConfig, SimRuntimeConfig } from './page/config';
 import type {
   SimIncoming,
@@ -36,7 +37,6 @@ export interface AttachOptions {
   callTimeoutMs?: number;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Errors that mean "the page is navigating / not there yet: try again". */
 function isTransient(err: unknown): boolean {

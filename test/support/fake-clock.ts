@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../src/session/clock';
+import type { Clock, TimerHandle } from '../../src/common/clock';
 
 interface FakeTimer {
   readonly handle: TimerHandle;

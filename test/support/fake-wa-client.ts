@@ -1,4 +1,4 @@
-import type { IncomingMessage, WaClient, WaClientEvent, WaClientFactory } from '../../src/whatsapp/wa-client';
+import type { IncomingMessage, SendOptions, SentMessage, WaClient, WaClientEvent, WaClientFactory } from '../../src/whatsapp/wa-client';
 import { deferred, never, type Deferred } from './deferred';
 
 /** One ordered record of what every fake was asked to do, e.g. "client#1.destroy", "guard.wipe". */
@@ -34,6 +34,12 @@ export class FakeWaClient implements WaClient {
   logoutOutcome: Outcome = 'resolve';
   /** What getState() answers: a state (or null), 'hang', or a rejection. */
   stateAnswer: string | null | 'hang' | { readonly reject: unknown } = 'CONNECTED';
+  /** Every text sent, in order. */
+  readonly sent: Array<{ chatId: string; text: string; options: SendOptions }> = [];
+  /** How sendText ends; a function answers per call. */
+  sendOutcome: Outcome | ((chatId: string, text: string) => Outcome) = 'resolve';
+  /** Numbers resolveNumber answers null for (not on WhatsApp). */
+  readonly unregistered = new Set<string>();
   /** The browser is closed (or was never started and never will be). */
   closed = false;
   /** `initialize()` finished after the client was closed: a browser launched behind our back. */
@@ -80,6 +86,20 @@ export class FakeWaClient implements WaClient {
     if (answer === 'hang') return never();
     if (answer !== null && typeof answer === 'object') return Promise.reject(answer.reject);
     return Promise.resolve(answer);
+  }
+
+  async sendText(chatId: string, text: string, options: SendOptions = {}): Promise<SentMessage> {
+    this.note('sendText');
+    const outcome = typeof this.sendOutcome === 'function' ? this.sendOutcome(chatId, text) : this.sendOutcome;
+    if (outcome === 'hang') return never();
+    if (typeof outcome === 'object') throw outcome.reject;
+    this.sent.push({ chatId, text, options });
+    return { id: `true_${chatId}_FAKE${this.sent.length}`, timestamp: 1_700_000_000 + this.sent.length };
+  }
+
+  async resolveNumber(digits: string): Promise<string | null> {
+    this.note('resolveNumber');
+    return this.unregistered.has(digits) ? null : `${digits}@c.us`;
   }
 
   /** Finishes an `initialize()` started with initOutcome 'manual'. */
@@ -157,7 +177,7 @@ export class FakeClientFactory {
 
   constructor(private readonly journal: Journal = new Journal()) {}
 
-  readonly create: WaClientFactory = () => {
+  readonly create: WaClientFactory = async () => {
     if (this.throwOnCreate !== null) throw this.throwOnCreate;
     const client = new FakeWaClient(this.clients.length + 1, this.journal);
     this.configure?.(client, this.clients.length);

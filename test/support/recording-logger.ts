@@ -45,6 +45,11 @@ export class RecordingLogger implements Logger {
     return this.lines.filter((line) => line.level === level);
   }
 
+  /** Everything logged, as one string, for "never logs X" checks. */
+  text(): string {
+    return JSON.stringify(this.lines);
+  }
+
   private push(level: Level, message: string, meta?: Record<string, unknown>): void {
     this.lines.push({ level, message, meta: { ...this.scope, ...meta } });
   }

@@ -4,7 +4,7 @@ import type { CurrentQr, SessionSnapshot } from '../../src/session/session-state
 import { SessionSupervisor } from '../../src/session/session-supervisor';
 import type { IncomingMessage } from '../../src/whatsapp/wa-client';
 import { FakeClock, flush } from './fake-clock';
-import { FakeGuard, FakeInspector, FakeMetadata } from './fake-session-ports';
+import { FakeGuard, FakeMetadata, FakeSessionStore } from './fake-session-ports';
 import { FakeClientFactory, Journal, type FakeWaClient } from './fake-wa-client';
 import { RecordingLogger } from './recording-logger';
 
@@ -43,7 +43,7 @@ export function createHarness(options: HarnessOptions = {}) {
   const guard = new FakeGuard(journal);
   guard.onKillLeftovers = () => factory.killRetired();
   const metadata = options.metadata instanceof FakeMetadata ? options.metadata : new FakeMetadata(options.metadata);
-  const inspector = new FakeInspector();
+  const store = new FakeSessionStore(journal);
   const logger = new RecordingLogger();
   const qrs: CurrentQr[] = [];
   const messages: IncomingMessage[] = [];
@@ -61,14 +61,15 @@ export function createHarness(options: HarnessOptions = {}) {
     createClient: factory.create,
     guard,
     metadata,
-    inspector,
+    initialMetadata: metadata.data,
+    store,
     clock,
     logger,
     random: options.random ?? (() => 0.5),
-    onMessage: (message) => messages.push(message),
     onQr: options.onQr ?? ((qr) => void qrs.push(qr)),
     ...(options.browserMemory ? { measureBrowserMemory: options.browserMemory } : {}),
   });
+  supervisor.addMessageSink((message) => void messages.push(message));
   let last = supervisor.snapshot().state;
   supervisor.subscribe((snapshot) => {
     snapshots.push(snapshot);
@@ -82,7 +83,7 @@ export function createHarness(options: HarnessOptions = {}) {
     factory,
     guard,
     metadata,
-    inspector,
+    store,
     logger,
     journal,
     config,

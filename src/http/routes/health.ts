@@ -2,9 +2,10 @@ import { Router } from 'express';
 import type { SessionState } from '../../session/session-state';
 import type { AdminAuth } from '../admin-auth';
 import type { AppDeps } from '../app-deps';
+import type { HealthBody, HealthStatus } from '../bodies';
+import { toSavedSession } from '../public-snapshot';
 import { methodNotAllowed } from '../method-not-allowed';
 
-type HealthStatus = 'pass' | 'warn' | 'fail';
 
 /**
  * Only what a process restart can fix fails the check (DESIGN.md section 2): Render restarts
@@ -21,35 +22,25 @@ export function healthOf(state: SessionState, shuttingDown: boolean): HealthStat
  */
 export function healthRoutes(deps: AppDeps, auth: AdminAuth): Router {
   const router = Router();
-  const now = deps.now ?? (() => new Date());
 
   router.get('/api/health', (req, res) => {
     const snapshot = deps.session.snapshot();
     const status = healthOf(snapshot.state, deps.isShuttingDown?.() ?? false);
-    const body: Record<string, unknown> = {
+    let body: HealthBody = {
       status,
       whatsapp: snapshot.state,
       authenticated: snapshot.state === 'authenticated' || snapshot.state === 'ready',
     };
     if (auth.isAdmin(req)) {
       const info = deps.inspector.current();
-      Object.assign(body, {
-        time: now().toISOString(),
+      body = {
+        ...body,
+        time: new Date(deps.clock.now()).toISOString(),
         since: snapshot.since.toISOString(),
-        message: snapshot.message,
+        stateMessage: snapshot.message,
         me: snapshot.me,
-        session: {
-          exists: info.exists,
-          info: {
-            exists: info.exists,
-            lastModified: info.lastModified?.toISOString() ?? null,
-            size: info.size,
-            path: info.path,
-          },
-          authPath: deps.config.authPath,
-          clientId: deps.config.clientId,
-        },
-      });
+        session: { exists: info.exists, info: toSavedSession(info), authPath: deps.config.authPath, clientId: deps.config.clientId },
+      };
     }
     res.status(status === 'fail' ? 503 : 200);
     res.type('application/health+json');

@@ -4,6 +4,7 @@ import { AppError } from '../../errors';
 import type { CurrentQr, SessionSnapshot, SessionState } from '../../session/session-state';
 import type { AdminAuth } from '../admin-auth';
 import type { AppDeps } from '../app-deps';
+import type { QrBody } from '../bodies';
 import { methodNotAllowed } from '../method-not-allowed';
 
 const NO_QR_HINTS: Readonly<Record<SessionState, string>> = {
@@ -33,7 +34,8 @@ export function qrRoutes(deps: AppDeps, auth: AdminAuth): Router {
   router.get('/api/qr', auth.requireAdmin, (_req, res) => {
     const snapshot = deps.session.snapshot();
     const qr = requireQr(snapshot);
-    res.json({ state: snapshot.state, qr: qr.payload, issuedAt: qr.issuedAt.toISOString() });
+    const body: QrBody = { state: snapshot.state, qr: qr.payload, issuedAt: qr.issuedAt.toISOString() };
+    res.json(body);
   });
   router.all('/api/qr', methodNotAllowed('GET'));
 

@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import type { AdminAuth } from '../admin-auth';
 import type { AppDeps } from '../app-deps';
+import type { ClearBody, SessionStatusBody } from '../bodies';
 import { describeDiskSession } from '../describe-disk-session';
+import { toPublicSnapshot, toSavedSession } from '../public-snapshot';
 import { methodNotAllowed } from '../method-not-allowed';
 
 function clearMessage(loggedOut: boolean, wiped: boolean): string {
@@ -17,26 +19,16 @@ export function sessionRoutes(deps: AppDeps, auth: AdminAuth): Router {
   router.get('/api/session/status', auth.requireAdmin, (_req, res) => {
     const snapshot = deps.session.snapshot();
     const info = deps.inspector.current();
-    res.json({
-      exists: info.exists,
-      lastModified: info.lastModified?.toISOString() ?? null,
-      size: info.size,
-      path: info.path,
+    const body: SessionStatusBody = {
+      ...toSavedSession(info),
       message: describeDiskSession(info, snapshot),
       clientId: deps.config.clientId,
-      state: snapshot.state,
-      since: snapshot.since.toISOString(),
-      me: snapshot.me,
-      sessionExpired: snapshot.sessionExpired,
+      // The live snapshot too, for the admin page when it polls instead of streaming.
+      ...toPublicSnapshot(snapshot),
       checkedAt: info.checkedAt.toISOString(),
-      // Enough of the live snapshot for the admin page when it polls instead of streaming.
-      stateMessage: snapshot.message,
-      hasQr: snapshot.qr !== null,
-      qrIssuedAt: snapshot.qr?.issuedAt.toISOString() ?? null,
-      reconnectAttempt: snapshot.reconnectAttempt,
-      nextRetryAt: snapshot.nextRetryAt?.toISOString() ?? null,
       counters: deps.session.counters(),
-    });
+    };
+    res.json(body);
   });
   router.all('/api/session/status', methodNotAllowed('GET'));
 
@@ -44,7 +36,8 @@ export function sessionRoutes(deps: AppDeps, auth: AdminAuth): Router {
   router.delete('/api/session/clear', auth.requireAdmin, async (_req, res) => {
     deps.logger.info('Session clear requested over HTTP');
     const result = await deps.session.clear();
-    res.json({ success: true, message: clearMessage(result.loggedOut, result.wiped) });
+    const body: ClearBody = { success: true, message: clearMessage(result.loggedOut, result.wiped) };
+    res.json(body);
   });
   router.all('/api/session/clear', methodNotAllowed('DELETE'));
 

@@ -11,8 +11,8 @@ import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { Client, type ClientOptions, LocalAuth } from 'whatsapp-web.js';
 import { SIM_WEB_VERSION, type SimPageOptions, SimPhone, writeSimPage } from '../../sim';
-import { CHROME_PATH } from './browser';
-import { sleep, withTimeout } from './wait';
+import { CHROME_PATH } from '../../support/browser';
+import { sleep, withTimeout } from '../../support/wait';
 
 export const ME = { user: '15550001111', pushname: 'Sim Phone' };
 export const ALICE = '15550002222@c.us';

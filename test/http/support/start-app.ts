@@ -2,7 +2,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp, type AppDeps } from '../../../src/http/create-app';
-import { FakeInspector, FakeSession, RecordingLogger } from './fakes';
+import { FakeClock } from '../../support/fake-clock';
+import { FakeSessionStore } from '../../support/fake-session-ports';
+import { RecordingLogger } from '../../support/recording-logger';
+import { FakeSession } from '../../support/fake-session';
 
 export const TOKEN = 'test-admin-token-0123456789abcdef';
 export const PUBLIC_DIR = path.resolve(__dirname, '../../../public');
@@ -10,7 +13,7 @@ export const PUBLIC_DIR = path.resolve(__dirname, '../../../public');
 export interface TestApp {
   readonly url: string;
   readonly session: FakeSession;
-  readonly inspector: FakeInspector;
+  readonly inspector: FakeSessionStore;
   readonly logger: RecordingLogger;
   close(): Promise<void>;
 }
@@ -30,7 +33,8 @@ export const basic = (password: string = TOKEN, user = 'admin'): Record<string, 
 /** The real app on a real socket (loopback unless the test asks otherwise), with fakes behind it. */
 export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
   const session = options.session ?? new FakeSession();
-  const inspector = new FakeInspector();
+  const inspector = new FakeSessionStore();
+  inspector.refreshForbidden = true;
   const logger = new RecordingLogger();
   const app = createApp({
     session,
@@ -43,7 +47,7 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
       sessionDir: '/data/auth/session-test-bot',
     },
     publicDir: PUBLIC_DIR,
-    now: () => new Date('2025-01-02T04:00:00.000Z'),
+    clock: new FakeClock(Date.parse('2025-01-02T04:00:00.000Z')),
     ...options.overrides,
   });
   const host = options.host ?? '127.0.0.1';

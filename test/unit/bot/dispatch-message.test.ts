@@ -4,30 +4,52 @@ import type { Command } from '../../../src/bot/command';
 import { COMMANDS } from '../../../src/bot/commands';
 import { createDispatcher } from '../../../src/bot/dispatch-message';
 import type { IncomingMessage } from '../../../src/whatsapp/wa-client';
+import { makeSnapshot } from '../../support/fake-session';
 import { RecordingLogger } from '../../support/recording-logger';
 
+/** A message whose replies the test can read (the dispatcher's reply sender records them). */
 interface SentMessage extends IncomingMessage {
   readonly replies: string[];
+  /** Makes replying to this message fail, as a page that went away would. */
+  failReply?: unknown;
 }
 
+let counter = 0;
 function message(body: string, overrides: Partial<IncomingMessage> = {}): SentMessage {
-  const replies: string[] = [];
+  const chatId = overrides.chatId ?? '15552223333@c.us';
   return {
-    from: '15552223333@c.us',
+    id: `false_${chatId}_${++counter}`,
+    chatId,
+    from: chatId,
+    author: null,
     body,
+    type: 'chat',
+    timestamp: 1_700_000_000,
+    isGroup: false,
+    notifyName: null,
+    hasMedia: false,
     fromMe: false,
     isStatus: false,
-    replies,
-    reply: async (text: string) => {
-      replies.push(text);
-    },
+    replies: [],
     ...overrides,
   };
 }
 
 function setup(commands: readonly Command[] = COMMANDS, prefix = '!') {
   const logger = new RecordingLogger();
-  return { dispatch: createDispatcher(commands, prefix, logger), logger };
+  const session = makeSnapshot({ state: 'ready' });
+  const dispatch = createDispatcher({
+    commands,
+    prefix,
+    logger,
+    session: () => session,
+    reply: async (to, text) => {
+      const sent = to as SentMessage;
+      if (sent.failReply !== undefined) throw sent.failReply;
+      sent.replies.push(text);
+    },
+  });
+  return { dispatch, logger, session };
 }
 
 describe('createDispatcher', () => {
@@ -51,7 +73,7 @@ describe('createDispatcher', () => {
   });
 
   it('!help lists commands added later too, with the configured prefix', async () => {
-    const extra: Command = { name: 'echo', description: 'Say it back.', run: async ({ message: m, args }) => m.reply(args) };
+    const extra: Command = { name: 'echo', description: 'Say it back.', run: async ({ reply, args }) => reply(args) };
     const { dispatch } = setup([...COMMANDS, extra], '/');
     const m = message('/help');
     await dispatch(m);
@@ -135,12 +157,18 @@ describe('createDispatcher', () => {
 
   it('a reply that fails (the page went away) is logged, not thrown', async () => {
     const { dispatch, logger } = setup();
-    const m = message('!ping', {
-      reply: async () => {
-        throw new Error('Target closed');
-      },
-    });
+    const m = message('!ping');
+    m.failReply = new Error('Target closed');
     await assert.doesNotReject(dispatch(m));
     assert.equal(logger.at('error').length, 1);
+  });
+
+  it('a command gets the message it answers and the session as it is now', async () => {
+    const seen: Array<{ id: string; state: string }> = [];
+    const who: Command = { name: 'who', description: 'x', run: async ({ message: m, session }) => void seen.push({ id: m.id, state: session.state }) };
+    const { dispatch } = setup([who]);
+    const m = message('!who');
+    await dispatch(m);
+    assert.deepEqual(seen, [{ id: m.id, state: 'ready' }]);
   });
 });

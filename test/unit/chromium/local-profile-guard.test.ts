@@ -10,6 +10,8 @@ import { promisify } from 'node:util';
 import { clearStaleChromiumLocks } from '../../../src/chromium/chromium-locks';
 import { findProfileProcesses, readProcStat } from '../../../src/chromium/chromium-processes';
 import { LocalProfileGuard } from '../../../src/chromium/local-profile-guard';
+import { systemClock } from '../../../src/common/clock';
+import { LocalSessionStore } from '../../../src/storage/local-session-store';
 import { RecordingLogger } from '../../support/recording-logger';
 
 const run = promisify(execFile);
@@ -194,15 +196,19 @@ describe('LocalProfileGuard', () => {
     }
   });
 
-  it('wipe() ends leftovers and deletes the profile', async () => {
+  it('killLeftovers() then the session store\'s wipe(), as a clear does: holders ended, the profile deleted', async () => {
     const profile = await freshProfile();
     await mkdir(path.join(profile, 'Default', 'IndexedDB'), { recursive: true });
     await writeFile(path.join(profile, 'Default', 'IndexedDB', 'data'), 'x'.repeat(1000));
     await plantLocks(profile);
     const { child } = await spawnHolder(IDLE, [`--user-data-dir=${profile}`]);
-    await new LocalProfileGuard({ profileDir: profile, logger: new RecordingLogger() }).wipe();
+    const logger = new RecordingLogger();
+    assert.equal(await new LocalProfileGuard({ profileDir: profile, logger }).killLeftovers(), 1);
     assert.ok(await isGone(child.pid as number));
+    const store = new LocalSessionStore({ profileDir: profile, logger, clock: systemClock });
+    await store.wipe();
     await assert.rejects(lstat(profile), { code: 'ENOENT' });
+    assert.equal((await store.refresh()).exists, false);
   });
 
   it('prepare() on a missing profile does nothing', async () => {

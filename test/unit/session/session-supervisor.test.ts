@@ -16,7 +16,8 @@ function browserDies(client: FakeWaClient): void {
 }
 
 function incoming(body: string): IncomingMessage {
-  return { from: '15552223333@c.us', body, fromMe: false, isStatus: false, reply: async () => undefined };
+  const chatId = '15552223333@c.us';
+  return { id: `false_${chatId}_${body}`, chatId, from: chatId, author: null, body, type: 'chat', timestamp: 1_700_000_000, isGroup: false, notifyName: null, hasMedia: false, fromMe: false, isStatus: false };
 }
 
 /** Delay from now until the announced retry. */
@@ -59,11 +60,10 @@ function assertTransitionsAllowed(h: Harness, operatorCleared = false): void {
 }
 
 describe('SessionSupervisor: start and pairing', () => {
-  it('start() reads the metadata, prepares the profile and launches one client, staying in starting', async () => {
+  it('start() prepares the profile and launches one client, staying in starting', async () => {
     const h = createHarness();
     const client = await h.start();
     assert.equal(h.state(), 'starting');
-    assert.equal(h.metadata.readCalls, 1);
     assert.equal(h.guard.prepareCalls, 1);
     assert.equal(h.factory.clients.length, 1);
     assert.deepEqual(client.calls, ['initialize']);
@@ -80,7 +80,6 @@ describe('SessionSupervisor: start and pairing', () => {
     await flush();
     assert.equal(h.factory.clients.length, 1);
     assert.equal(h.guard.prepareCalls, 1);
-    assert.equal(h.metadata.readCalls, 1);
   });
 
   it('a failing profile cleanup is logged and the launch goes ahead', async () => {
@@ -155,7 +154,7 @@ describe('SessionSupervisor: start and pairing', () => {
     assert.equal(h.metadata.data.pairedAt, now);
     assert.equal(h.metadata.data.lastReadyAt, now);
     assert.deepEqual(h.metadata.data.me, { id: '15559998888', name: 'Alice' });
-    assert.ok(h.inspector.refreshCalls >= 1, 'the on-disk picture is refreshed after pairing');
+    assert.ok(h.store.refreshCalls >= 1, 'the on-disk picture is refreshed after pairing');
     assert.deepEqual(h.transitions, ['starting → qr', 'qr → authenticated', 'authenticated → ready']);
   });
 
@@ -221,8 +220,9 @@ describe('SessionSupervisor: a saved session', () => {
     assert.deepEqual(h.transitions, ['starting → authenticated', 'authenticated → ready']);
   });
 
-  it('snapshot.me comes from the metadata before the browser is up', async () => {
+  it('snapshot.me comes from the metadata before the browser is up, even before start()', async () => {
     const h = createHarness({ metadata: PAIRED, configure: (c) => (c.initOutcome = 'hang') });
+    assert.deepEqual(h.snap().me, ME, 'known from the first snapshot');
     await h.start();
     assert.equal(h.state(), 'starting');
     assert.deepEqual(h.snap().me, ME);
@@ -273,9 +273,9 @@ describe('SessionSupervisor: the phone unlinks us', () => {
     await flush();
     assert.equal(old.count('logout'), 0, 'never logout() a client the phone already unlinked');
     assert.ok(old.count('destroy') >= 1, 'the old browser is destroyed');
-    assert.equal(h.guard.wipeCalls, 1);
+    assert.equal(h.store.wipeCalls, 1);
     const destroyAt = h.journal.indexOf('client#1.destroy');
-    const wipeAt = h.journal.indexOf('guard.wipe');
+    const wipeAt = h.journal.indexOf('store.wipe');
     const createdAt = h.journal.indexOf('client#2.created');
     assert.ok(destroyAt >= 0 && destroyAt < wipeAt, 'wipe only after the browser is gone');
     assert.ok(wipeAt < createdAt, 'the new client starts on a wiped profile');
@@ -315,7 +315,7 @@ describe('SessionSupervisor: the phone unlinks us', () => {
   it('a failing wipe after a logout is logged and a fresh client still comes', async () => {
     const h = createHarness();
     const old = await h.pairFresh();
-    h.guard.wipeError = new Error('EBUSY');
+    h.store.wipeError = new Error('EBUSY');
     old.disconnected('LOGOUT');
     await flush();
     assert.equal(h.logger.find('error', /wipe/).length, 1);
@@ -348,7 +348,7 @@ describe('SessionSupervisor: connection loss', () => {
       await flush();
       assert.ok(old.count('destroy') >= 1, 'the old browser is closed');
       assert.equal(old.count('logout'), 0);
-      assert.equal(h.guard.wipeCalls, 0, 'the session is kept');
+      assert.equal(h.store.wipeCalls, 0, 'the session is kept');
       assert.equal(h.metadata.data.pairedAt, pairedAt);
       assert.equal(h.factory.live().length, 0);
       const next = await expectRetryAfter(h, 5_000);
@@ -370,7 +370,7 @@ describe('SessionSupervisor: connection loss', () => {
     await h.start();
     assert.equal(h.state(), 'reconnecting');
     assert.match(h.snap().lastError ?? '', /Target closed/);
-    assert.equal(h.guard.wipeCalls, 0);
+    assert.equal(h.store.wipeCalls, 0);
     await expectRetryAfter(h, 5_000);
     assert.deepEqual(h.transitions, ['starting → reconnecting', 'reconnecting → starting']);
   });
@@ -543,7 +543,7 @@ describe('SessionSupervisor: watchdog', () => {
     await h.clock.advance(1);
     assert.equal(h.state(), 'reconnecting');
     assert.match(h.snap().lastError ?? '', /stopped answering/);
-    assert.equal(h.guard.wipeCalls, 0);
+    assert.equal(h.store.wipeCalls, 0);
   });
 
   it('a getState() that rejects → reconnecting', async () => {
@@ -625,7 +625,7 @@ describe('SessionSupervisor: retired clients', () => {
     await flush();
     assert.equal(h.state(), 'starting');
     assert.equal(h.qrs.length, 1);
-    assert.equal(h.guard.wipeCalls, 0);
+    assert.equal(h.store.wipeCalls, 0);
     assert.equal(h.factory.clients.length, 2);
     assert.equal(old.count('getState'), 0);
     assert.equal(h.snap().reconnectAttempt, 1);
@@ -753,7 +753,7 @@ describe('SessionSupervisor: clear()', () => {
     assert.deepEqual(result, { loggedOut: true, wiped: true });
     assert.equal(old.count('logout'), 1);
     assert.ok(old.count('destroy') >= 1);
-    const order = ['client#1.logout', 'client#1.destroy', 'guard.wipe', 'client#2.created'].map((e) => h.journal.indexOf(e));
+    const order = ['client#1.logout', 'client#1.destroy', 'store.wipe', 'client#2.created'].map((e) => h.journal.indexOf(e));
     assert.deepEqual([...order].sort((a, b) => a - b), order, `order: ${h.journal.entries.join(', ')}`);
     assert.ok(order.every((i) => i >= 0));
     assert.equal(h.metadata.data.pairedAt, null);
@@ -775,10 +775,10 @@ describe('SessionSupervisor: clear()', () => {
     void h.supervisor.clear().then((r) => (result = r));
     await h.clock.advance(9_999);
     assert.equal(result, null);
-    assert.equal(h.guard.wipeCalls, 0);
+    assert.equal(h.store.wipeCalls, 0);
     await h.clock.advance(1);
     assert.deepEqual(result, { loggedOut: false, wiped: true });
-    assert.equal(h.guard.wipeCalls, 1);
+    assert.equal(h.store.wipeCalls, 1);
     assert.equal(h.logger.find('warn', /Logout on WhatsApp failed/).length, 1);
     assert.deepEqual(h.factory.live(), [h.factory.get(2)]);
   });
@@ -792,7 +792,7 @@ describe('SessionSupervisor: clear()', () => {
       assert.deepEqual(result, { loggedOut: false, wiped: true });
       assert.equal(old.count('logout'), 0);
       assert.ok(old.count('destroy') >= 1);
-      assert.equal(h.guard.wipeCalls, 1);
+      assert.equal(h.store.wipeCalls, 1);
       assert.deepEqual(h.factory.live(), [h.factory.get(2)]);
       assert.equal(h.state(), 'starting');
     });
@@ -807,12 +807,12 @@ describe('SessionSupervisor: clear()', () => {
     for (const r of results) assert.deepEqual(r, { loggedOut: true, wiped: true });
     await flush();
     assert.equal(old.count('logout'), 1);
-    assert.equal(h.guard.wipeCalls, 1);
+    assert.equal(h.store.wipeCalls, 1);
     assert.equal(h.factory.clients.length, 2);
     assert.equal(h.factory.live().length, 1);
     // Idempotent, not stuck: a later clear runs again.
     await h.supervisor.clear();
-    assert.equal(h.guard.wipeCalls, 2);
+    assert.equal(h.store.wipeCalls, 2);
     assert.equal(h.factory.clients.length, 3);
     assert.equal(h.factory.live().length, 1);
   });
@@ -823,13 +823,13 @@ describe('SessionSupervisor: clear()', () => {
     const done = h.supervisor.clear();
     await flush();
     assert.equal(old.count('destroy'), 1);
-    assert.equal(h.guard.wipeCalls, 0, 'no wipe while a browser may still come up on the profile');
+    assert.equal(h.store.wipeCalls, 0, 'no wipe while a browser may still come up on the profile');
     assert.equal(h.factory.clients.length, 1);
     old.finishInitialize(); // the browser came up after our destroy
     await flush();
     assert.equal(old.count('destroy'), 2);
     assert.ok(h.guard.killLeftoversCalls >= 1);
-    assert.ok(h.journal.indexOf('guard.killLeftovers') < h.journal.indexOf('guard.wipe'));
+    assert.ok(h.journal.indexOf('guard.killLeftovers') < h.journal.indexOf('store.wipe'));
     assert.deepEqual(await done, { loggedOut: false, wiped: true });
     assert.deepEqual(h.factory.live(), [h.factory.get(2)]);
   });
@@ -874,7 +874,7 @@ describe('SessionSupervisor: clear()', () => {
     await assert.rejects(h.supervisor.clear(), (error: unknown) => error instanceof AppError && error.code === 'SHUTTING_DOWN');
     await stopped;
     await assert.rejects(h.supervisor.clear(), (error: unknown) => error instanceof AppError && error.code === 'SHUTTING_DOWN');
-    assert.equal(h.guard.wipeCalls, 0);
+    assert.equal(h.store.wipeCalls, 0);
   });
 
   it('start() after an early clear() (HTTP is up before start) keeps a single browser', async () => {
@@ -888,7 +888,7 @@ describe('SessionSupervisor: clear()', () => {
   it('a clear whose wipe fails rejects CLEAR_FAILED and does not leave the daemon idle claiming a QR follows', async () => {
     const h = createHarness();
     await h.pairFresh();
-    h.guard.wipeError = new Error('EBUSY: resource busy');
+    h.store.wipeError = new Error('EBUSY: resource busy');
     await assert.rejects(h.supervisor.clear(), (error: unknown) => error instanceof AppError && error.code === 'CLEAR_FAILED');
     await flush();
     const snap = h.snap();
@@ -909,7 +909,7 @@ describe('SessionSupervisor: stop()', () => {
     assert.ok(client.count('destroy') >= 1);
     assert.equal(client.count('logout'), 0, 'restart never unpairs');
     assert.ok(h.guard.killLeftoversCalls >= 1);
-    assert.equal(h.guard.wipeCalls, 0);
+    assert.equal(h.store.wipeCalls, 0);
     assert.notEqual(h.metadata.data.pairedAt, null);
     assert.equal(h.factory.live().length, 0);
     client.disconnected('LOGOUT');
@@ -1119,7 +1119,7 @@ describe('SessionSupervisor: memory watchdog', () => {
     assert.equal(h.state(), 'reconnecting');
     assert.match(h.snap().lastError ?? '', /450 MB, over BROWSER_MEMORY_LIMIT_MB=400/);
     assert.equal(client.count('logout'), 0);
-    assert.equal(h.guard.wipeCalls, 0, 'the session is kept');
+    assert.equal(h.store.wipeCalls, 0, 'the session is kept');
     assert.ok(client.count('destroy') >= 1);
   });
 

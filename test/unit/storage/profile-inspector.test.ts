@@ -6,9 +6,12 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 import { ProfileInspector } from '../../../src/storage/profile-inspector';
+import { systemClock } from '../../../src/common/clock';
+import { FakeClock } from '../../support/fake-clock';
 import { RecordingLogger } from '../../support/recording-logger';
 
 const logger = new RecordingLogger();
+const clock = systemClock;
 
 let root: string;
 
@@ -21,7 +24,7 @@ after(async () => {
 });
 
 /** Files with known sizes and mtimes; directories get older mtimes, set after their contents. */
-async function plantTree(dir: string): Promise<{ size: number; files: number; newest: Date }> {
+async function plantTree(dir: string): Promise<{ size: number; newest: Date }> {
   const old = new Date('2024-01-01T00:00:00Z');
   const newest = new Date('2024-06-01T12:00:00Z');
   const files: Array<[string, number, Date]> = [
@@ -39,40 +42,38 @@ async function plantTree(dir: string): Promise<{ size: number; files: number; ne
   for (const sub of ['Default/IndexedDB/https_web.whatsapp.com_0.indexeddb.leveldb', 'Default/IndexedDB', 'Default/Local Storage/leveldb', 'Default/Local Storage', 'Default', '.']) {
     await utimes(path.join(dir, sub), old, old);
   }
-  return { size: files.reduce((sum, [, size]) => sum + size, 0), files: files.length, newest };
+  return { size: files.reduce((sum, [, size]) => sum + size, 0), newest };
 }
 
 describe('ProfileInspector', () => {
-  it('sums sizes and files and finds the newest mtime of a planted tree', async () => {
+  it('sums the sizes of the files and finds the newest mtime of a planted tree', async () => {
     const dir = path.join(root, 'tree');
     await mkdir(dir);
     const expected = await plantTree(dir);
     const checkedAt = new Date('2025-01-01T00:00:00Z');
-    const inspector = new ProfileInspector({ profileDir: dir, logger, now: () => checkedAt });
+    const inspector = new ProfileInspector({ profileDir: dir, logger, clock: new FakeClock(checkedAt.getTime()) });
 
     const info = await inspector.refresh();
     assert.deepEqual(info, {
       exists: true,
       lastModified: expected.newest,
       size: expected.size,
-      files: expected.files,
       path: dir,
       checkedAt,
     });
     assert.equal(inspector.current(), info);
   });
 
-  it('reads as absent before the first refresh and for a missing directory', async () => {
+  it('reads as unknown (null) before the first refresh, and as absent for a missing directory', async () => {
     const dir = path.join(root, 'missing');
-    const inspector = new ProfileInspector({ profileDir: dir, logger });
-    assert.equal(inspector.current().exists, false);
+    const inspector = new ProfileInspector({ profileDir: dir, logger, clock });
+    assert.equal(inspector.current().exists, null, 'never "absent" before it has looked');
     assert.ok(inspector.current().checkedAt instanceof Date);
 
     const info = await inspector.refresh();
     assert.equal(info.exists, false);
     assert.equal(info.lastModified, null);
     assert.equal(info.size, 0);
-    assert.equal(info.files, 0);
     assert.equal(info.path, dir);
   });
 
@@ -87,16 +88,15 @@ describe('ProfileInspector', () => {
     await symlink(outside, path.join(dir, 'link-to-dir'));
     await symlink('vm-12345', path.join(dir, 'SingletonLock'));
 
-    const info = await new ProfileInspector({ profileDir: dir, logger }).refresh();
-    assert.equal(info.size, 10);
-    assert.equal(info.files, 1);
+    const info = await new ProfileInspector({ profileDir: dir, logger, clock }).refresh();
+    assert.equal(info.size, 10, 'the small file only: links are counted as themselves, never followed');
   });
 
   it('shares one walk between concurrent refreshes, and walks again afterwards', async () => {
     const dir = path.join(root, 'shared');
     await mkdir(dir);
     await writeFile(path.join(dir, 'a'), Buffer.alloc(5));
-    const inspector = new ProfileInspector({ profileDir: dir, logger });
+    const inspector = new ProfileInspector({ profileDir: dir, logger, clock });
 
     const first = inspector.refresh();
     const second = inspector.refresh();
@@ -113,7 +113,7 @@ describe('ProfileInspector', () => {
     const dir = path.join(root, 'cached');
     await mkdir(dir);
     await writeFile(path.join(dir, 'a'), Buffer.alloc(42));
-    const inspector = new ProfileInspector({ profileDir: dir, logger });
+    const inspector = new ProfileInspector({ profileDir: dir, logger, clock });
     const info = await inspector.refresh();
 
     await rm(dir, { recursive: true });
@@ -127,12 +127,12 @@ describe('ProfileInspector', () => {
     await mkdir(path.join(dir, 'Default'), { recursive: true });
     const names = Array.from({ length: 500 }, (_, i) => path.join(dir, 'Default', `f${i}`));
     await Promise.all(names.map((name) => writeFile(name, 'x')));
-    const inspector = new ProfileInspector({ profileDir: dir, logger });
+    const inspector = new ProfileInspector({ profileDir: dir, logger, clock });
     const walking = inspector.refresh();
     await Promise.all(names.map((name) => rm(name, { force: true })));
     const info = await walking;
     assert.equal(info.exists, true);
-    assert.ok(info.files <= 500);
+    assert.ok(info.size <= 500);
   });
 
   it('walks 10,000 files / 200 MB without holding the event loop for long', async (t) => {
@@ -148,7 +148,7 @@ describe('ProfileInspector', () => {
         closeSync(fd);
       }
     }
-    const inspector = new ProfileInspector({ profileDir: dir, logger });
+    const inspector = new ProfileInspector({ profileDir: dir, logger, clock });
     const delay = monitorEventLoopDelay({ resolution: 5 });
     delay.enable();
     const started = performance.now();
@@ -156,7 +156,6 @@ describe('ProfileInspector', () => {
     const took = performance.now() - started;
     delay.disable();
 
-    assert.equal(info.files, 10_000);
     assert.equal(info.size, 10_000 * perFile);
     const worstMs = delay.max / 1e6;
     assert.ok(worstMs < 200, `event loop held for ${worstMs.toFixed(1)} ms`);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -37,16 +37,13 @@ describe('SessionMetadataStore', () => {
     assert.equal(metadataPathFor('/data/auth', 'my-bot'), '/data/auth/wa-tether-my-bot.json');
   });
 
-  it('round-trips what it writes, and cached() follows', async () => {
+  it('round-trips what it writes, in a file only its owner can read', async () => {
     const file = await freshFile();
     const store = new SessionMetadataStore({ file, logger: new RecordingLogger() });
-    assert.deepEqual(store.cached(), EMPTY_METADATA);
-    await store.write(SAMPLE);
-    assert.deepEqual(store.cached(), SAMPLE);
+    assert.deepEqual(await store.update(SAMPLE), SAMPLE);
 
     const reopened = new SessionMetadataStore({ file, logger: new RecordingLogger() });
     assert.deepEqual(await reopened.read(), SAMPLE);
-    assert.deepEqual(reopened.cached(), SAMPLE);
     assert.equal((await stat(file)).mode & 0o777, 0o600);
   });
 
@@ -102,7 +99,7 @@ describe('SessionMetadataStore', () => {
   it('keeps the old file when a write dies midway, and ignores the stray temp file', async () => {
     const file = await freshFile();
     const store = new SessionMetadataStore({ file, logger: new RecordingLogger() });
-    await store.write(SAMPLE);
+    await store.update(SAMPLE);
     // What a crash between writing the temp file and renaming it leaves behind.
     await writeFile(`${file}.12345.abcdef123456.tmp`, '{"pairedAt": "2025-09-09T0');
 
@@ -111,26 +108,46 @@ describe('SessionMetadataStore', () => {
     assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), SAMPLE);
   });
 
+  it('a write that dies midway (the disk filled up) leaves the old content whole', async () => {
+    const file = await freshFile();
+    const store = new SessionMetadataStore({ file, logger: new RecordingLogger() });
+    await store.update(SAMPLE);
+    // Every file the store opens from now on takes half of what is written, then fails.
+    const dying: typeof open = async (target, flags, mode) => {
+      const handle = await open(target, flags, mode);
+      return Object.assign(Object.create(handle) as FileHandle, {
+        writeFile: async (data: string) => {
+          await handle.write(data.slice(0, Math.floor(data.length / 2)));
+          throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        },
+        close: () => handle.close(),
+      });
+    };
+    const failing = new SessionMetadataStore({ file, logger: new RecordingLogger(), openFile: dying });
+    await assert.rejects(failing.update({ logoutReason: 'never written', lastLoggedOutAt: '2025-09-09T09:09:09.000Z' }), /ENOSPC/);
+    assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), SAMPLE, 'the file still holds the last good write');
+    assert.deepEqual(await new SessionMetadataStore({ file, logger: new RecordingLogger() }).read(), SAMPLE);
+    assert.deepEqual(await readdir(path.dirname(file)), [path.basename(file)], 'the half-written temp file is removed');
+  });
+
   it('a failed update rejects, and the queue carries on', async () => {
     const file = await freshFile();
     const store = new SessionMetadataStore({ file, logger: new RecordingLogger() });
-    await store.write(SAMPLE);
+    await store.update(SAMPLE);
     await rm(path.dirname(file), { recursive: true });
     await writeFile(path.dirname(file), 'a file where the directory was');
 
     await assert.rejects(store.update({ logoutReason: 'x' }));
-    // The read half of the failed update found no file, and cached() reflects that read.
-    assert.deepEqual(store.cached(), EMPTY_METADATA);
 
     await rm(path.dirname(file));
-    await store.write(SAMPLE);
+    await store.update(SAMPLE);
     assert.deepEqual(await store.read(), SAMPLE);
   });
 
   it('keeps a field the patch sets to undefined; null clears it', async () => {
     const file = await freshFile();
     const store = new SessionMetadataStore({ file, logger: new RecordingLogger() });
-    await store.write(SAMPLE);
+    await store.update(SAMPLE);
     assert.deepEqual((await store.update({ me: undefined })).me, SAMPLE.me);
     assert.equal((await store.update({ me: null })).me, null);
     assert.equal(JSON.parse(await readFile(file, 'utf8')).me, null);

@@ -1,10 +1,15 @@
 /**
- * A child process whose output lines are kept with their arrival time, so "spawn to line X"
- * is measured in the parent for the daemon and the bare client alike.
+ * A node child process whose output lines are kept whole (a line split across chunks is
+ * joined) with their arrival time, so "spawn to line X" is measured in the parent. The daemon
+ * harness and the bench's bare client both run on it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import type { Cleanup } from './cleanup';
+
+/** Where a child registers its own kill, so a run that is interrupted leaves nothing behind. */
+export interface CleanupRegistry {
+  add(name: string, step: () => Promise<void>): () => void;
+}
 
 export interface Line {
   /** performance.now() when the line arrived. */
@@ -17,7 +22,7 @@ export interface SpawnOptions {
   readonly args: readonly string[];
   readonly env: Record<string, string>;
   readonly cwd: string;
-  readonly cleanup: Cleanup;
+  readonly cleanup?: CleanupRegistry;
 }
 
 export class Child {
@@ -31,7 +36,7 @@ export class Child {
     readonly name: string,
     readonly spawnedAt: number,
     private readonly proc: ChildProcess,
-    cleanup: Cleanup,
+    cleanup: CleanupRegistry | undefined,
   ) {
     let partial = { out: '', err: '' };
     const collect = (stream: 'out' | 'err') => (chunk: Buffer) => {
@@ -51,7 +56,7 @@ export class Child {
         resolve({ code, signal });
       });
     });
-    this.unregister = cleanup.add(`kill ${name}`, () => this.kill());
+    this.unregister = cleanup?.add(`kill ${name}`, () => this.kill()) ?? (() => undefined);
   }
 
   static spawn(options: SpawnOptions): Child {
@@ -109,6 +114,11 @@ export class Child {
       const listener = (): void => void check();
       if (!check()) this.waiters.add(listener);
     });
+  }
+
+  /** Sends `signal` (no escalation). */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.exitedFlag) this.proc.kill(signal);
   }
 
   /** `signal` (default SIGTERM), then SIGKILL after `graceMs`; resolves once exited. */

@@ -1,4 +1,4 @@
-import { SimPhone } from '../../sim';
+import { SimPhone } from '../sim';
 import { Daemon, type Sandbox, type SessionStatus, type StartOptions } from './daemon';
 
 /** Attaches to the daemon's browser through DevTools, as the phone. Detach in the test's `after`. */

@@ -1,19 +1,34 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+/**
+ * The real daemon as a child process: the one harness the end-to-end suite, the chaos run and the
+ * bench use. It reads the daemon's JSON log (`LOG_FORMAT=json`); transitions come from its
+ * structured `session.transition` records, never from the text.
+ */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { endProcesses, findProfileProcesses } from '../../../src/chromium/chromium-processes';
-import { SIM_WEB_VERSION, type SimPageOptions, writeSimPage } from '../../sim';
+import type { SessionStatusBody } from '../../src/http/bodies';
+import { sessionPaths } from '../../src/storage/session-paths';
+import { findProfileProcesses } from '../../src/chromium/chromium-processes';
+import { SIM_WEB_VERSION, type SimPageOptions, writeSimPage } from '../sim';
 import { CHROME_PATH } from './browser';
+import { Child, type CleanupRegistry, type Line } from './child-process';
+import { freePort } from './free-port';
+import { endLeftovers } from './leftovers';
+import { sleep } from './wait';
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
+export const CLIENT_ID = 'e2e';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Where a daemon keeps its session and finds the simulated page. */
+export interface DaemonDirs {
+  readonly authPath: string;
+  readonly cachePath: string;
+  readonly profileDir: string;
+}
 
 /** A temporary AUTH_PATH + WEB_CACHE_PATH with the simulated WhatsApp Web in the cache. */
-export class Sandbox {
+export class Sandbox implements DaemonDirs {
   private constructor(
     readonly root: string,
     readonly authPath: string,
@@ -29,7 +44,7 @@ export class Sandbox {
   }
 
   get profileDir(): string {
-    return path.join(this.authPath, 'session-e2e');
+    return sessionPaths(this.authPath, CLIENT_ID).profileDir;
   }
 
   /** Chromium processes holding this sandbox's profile (the daemon's browser, or orphans). */
@@ -50,16 +65,33 @@ export class Sandbox {
 
   /** Ends whatever a failed test left behind, then deletes the sandbox. */
   async dispose(): Promise<void> {
-    const leftovers = await findProfileProcesses(this.profileDir);
-    if (leftovers.length > 0) await endProcesses(leftovers, 1_000);
+    await endLeftovers(this.profileDir);
     await rm(this.root, { recursive: true, force: true, maxRetries: 3 });
   }
 }
+
+/** Recovery in seconds, not minutes, so the suite tries many faults quickly. */
+export const TEST_TIMINGS: Readonly<Record<string, string>> = {
+  LOG_LEVEL: 'debug',
+  RECONNECT_BASE_MS: '500',
+  RECONNECT_MAX_MS: '2000',
+  WATCHDOG_INTERVAL_MS: '2000',
+  WATCHDOG_TIMEOUT_MS: '3000',
+  START_TIMEOUT_MS: '30000',
+  READY_TIMEOUT_MS: '8000',
+};
 
 export interface StartOptions {
   readonly env?: Record<string, string>;
   /** Resolve once /api/health answers (default) or as soon as the process is spawned. */
   readonly waitForHttp?: boolean;
+  /** `source` runs src/main.ts with tsx (the default); `built` runs dist/src/main.js, as `npm start` does. */
+  readonly entry?: 'source' | 'built';
+  /** Node flags before the entry (the production start command's). */
+  readonly nodeFlags?: readonly string[];
+  /** `test` (default): fast recovery timings and debug logs; `production`: the daemon's defaults. */
+  readonly timings?: 'test' | 'production';
+  readonly cleanup?: CleanupRegistry;
 }
 
 export interface Exit {
@@ -67,7 +99,7 @@ export interface Exit {
   readonly signal: NodeJS.Signals | null;
 }
 
-/** One line of the daemon's JSON log (LOG_FORMAT=json). */
+/** One line of the daemon's JSON log. */
 export interface LogRecord {
   readonly level: string;
   readonly message: string;
@@ -78,94 +110,82 @@ export interface LogRecord {
   readonly [field: string]: unknown;
 }
 
-/** The real daemon (src/main.ts) as a child process, against a sandbox. */
+export type SessionStatus = SessionStatusBody;
+
 export class Daemon {
-  /** Every line it wrote to stdout or stderr, whole (a line split across chunks is joined). */
-  readonly lines: string[] = [];
-  /** The lines that parsed as JSON log records. */
-  readonly records: LogRecord[] = [];
-  readonly exited: Promise<Exit>;
-  private exit: Exit | null = null;
+  private readonly parsed: LogRecord[] = [];
+  private parsedLines = 0;
 
   private constructor(
-    readonly sandbox: Sandbox,
+    readonly dirs: DaemonDirs,
     readonly port: number,
-    readonly spawnedAt: number,
-    private readonly child: ChildProcess,
-  ) {
-    const collector = (): ((chunk: Buffer) => void) => {
-      let partial = '';
-      return (chunk) => {
-        const text = partial + chunk.toString('utf8');
-        const complete = text.split('\n');
-        partial = complete.pop() ?? '';
-        for (const line of complete) this.addLine(line);
-      };
-    };
-    child.stdout?.on('data', collector());
-    child.stderr?.on('data', collector());
-    this.exited = new Promise((resolve) => {
-      child.on('exit', (code, signal) => {
-        this.exit = { code, signal };
-        resolve(this.exit);
-      });
-    });
-  }
+    readonly child: Child,
+  ) {}
 
-  private addLine(line: string): void {
-    if (line.trim() === '') return;
-    this.lines.push(line);
-    try {
-      const record = JSON.parse(line) as unknown;
-      if (record !== null && typeof record === 'object' && typeof (record as LogRecord).message === 'string') this.records.push(record as LogRecord);
-    } catch {
-      // not a log record (e.g. a terminal QR or a crash trace)
-    }
-  }
-
-  static async start(sandbox: Sandbox, options: StartOptions = {}): Promise<Daemon> {
+  static async start(dirs: DaemonDirs, options: StartOptions = {}): Promise<Daemon> {
     const port = await freePort();
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? os.tmpdir(),
       PORT: String(port),
       HOST: '127.0.0.1',
-      CLIENT_ID: 'e2e',
-      AUTH_PATH: sandbox.authPath,
-      WEB_CACHE_PATH: sandbox.cachePath,
+      CLIENT_ID,
+      AUTH_PATH: dirs.authPath,
+      WEB_CACHE_PATH: dirs.cachePath,
       WEB_VERSION: SIM_WEB_VERSION,
       WEB_CACHE_STRICT: 'true',
       CHROME_PATH,
       ADMIN_TOKEN,
       QR_IN_LOGS: 'false',
-      LOG_LEVEL: 'debug',
       LOG_FORMAT: 'json',
-      RECONNECT_BASE_MS: '500',
-      RECONNECT_MAX_MS: '2000',
-      WATCHDOG_INTERVAL_MS: '2000',
-      WATCHDOG_TIMEOUT_MS: '3000',
-      START_TIMEOUT_MS: '30000',
-      READY_TIMEOUT_MS: '8000',
+      ...(options.timings === 'production' ? {} : TEST_TIMINGS),
       ...options.env,
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src', 'main.ts')], {
-      cwd: REPO_ROOT,
+    const entry =
+      options.entry === 'built' ? [path.join(REPO_ROOT, 'dist', 'src', 'main.js')] : ['--import', 'tsx', path.join(REPO_ROOT, 'src', 'main.ts')];
+    const child = Child.spawn({
+      name: 'daemon',
+      args: [...(options.nodeFlags ?? []), ...entry],
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: REPO_ROOT,
+      ...(options.cleanup ? { cleanup: options.cleanup } : {}),
     });
-    const daemon = new Daemon(sandbox, port, Date.now(), child);
+    const daemon = new Daemon(dirs, port, child);
     if (options.waitForHttp !== false) await daemon.waitForHttp();
     return daemon;
   }
 
+  /** The sandbox the daemon runs in (e2e tests always start it on one). */
+  get sandbox(): Sandbox {
+    if (!(this.dirs instanceof Sandbox)) throw new Error('this daemon was not started on a Sandbox');
+    return this.dirs;
+  }
+
   get pid(): number {
-    const pid = this.child.pid;
-    if (pid === undefined) throw new Error('the daemon did not spawn');
-    return pid;
+    return this.child.pid;
   }
 
   get hasExited(): boolean {
-    return this.exit !== null;
+    return this.child.hasExited;
+  }
+
+  get exited(): Promise<Exit> {
+    return this.child.exited;
+  }
+
+  /** Every line it wrote, whole. */
+  get lines(): string[] {
+    return this.child.lines.map((line) => line.text);
+  }
+
+  /** The lines that parsed as JSON log records (parsed once each, as they come). */
+  get records(): LogRecord[] {
+    const lines = this.child.lines;
+    for (; this.parsedLines < lines.length; this.parsedLines++) {
+      const record = parseRecord(lines[this.parsedLines] as Line);
+      if (record) this.parsed.push(record);
+    }
+    return this.parsed;
   }
 
   url(route: string): string {
@@ -195,6 +215,7 @@ export class Daemon {
     return body as SessionStatus;
   }
 
+  /** Waits for /api/health to answer; returns ms from spawn. */
   async waitForHttp(timeoutMs = 15_000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
@@ -202,7 +223,7 @@ export class Daemon {
       try {
         const response = await fetch(this.url('/api/health'), { signal: AbortSignal.timeout(1_000) });
         await response.arrayBuffer();
-        return Date.now() - this.spawnedAt;
+        return performance.now() - this.child.spawnedAt;
       } catch {
         await sleep(20);
       }
@@ -211,12 +232,7 @@ export class Daemon {
   }
 
   /** Polls the status until `predicate` holds; every state seen on the way is recorded. */
-  async waitFor(
-    predicate: (status: SessionStatus) => boolean,
-    what: string,
-    timeoutMs = 30_000,
-    seen: string[] = [],
-  ): Promise<SessionStatus> {
+  async waitFor(predicate: (status: SessionStatus) => boolean, what: string, timeoutMs = 30_000, seen: string[] = []): Promise<SessionStatus> {
     const deadline = Date.now() + timeoutMs;
     let last: SessionStatus | null = null;
     while (Date.now() < deadline) {
@@ -237,18 +253,21 @@ export class Daemon {
     return this.waitFor((s) => s.state === state, `in state ${state}`, timeoutMs, seen);
   }
 
-  async waitForLog(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const line = this.lines.find((l) => pattern.test(l));
-      if (line !== undefined) return line;
-      if (this.hasExited) break;
-      await sleep(50);
+  /** Waits for the `nth` (1-based) transition into `state` in the log; returns ms from spawn to it. */
+  async waitForTransition(state: string, nth = 1, timeoutMs = 60_000): Promise<number> {
+    let seen = 0;
+    for (let from = 0; ; ) {
+      const line = await this.child.waitForLine(/"event":"session\.transition"/, timeoutMs, from);
+      from = line.index + 1;
+      if (parseRecord(line)?.to === state && ++seen === nth) return line.at - this.child.spawnedAt;
     }
-    throw new Error(`no log line matching ${pattern} within ${timeoutMs} ms:\n${this.tail()}`);
   }
 
-  /** The states the session entered, in order (the `session.transition` records of its log). */
+  async waitForLog(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+    return (await this.child.waitForLine(pattern, timeoutMs)).text;
+  }
+
+  /** The states the session entered, in order. */
   transitions(): string[] {
     return this.records.flatMap((record) => (record.event === 'session.transition' && typeof record.to === 'string' ? [record.to] : []));
   }
@@ -256,13 +275,10 @@ export class Daemon {
   /** Sends `signal` and waits for the exit; returns how long it took. */
   async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<Exit & { ms: number }> {
     const started = Date.now();
-    if (!this.hasExited) this.child.kill(signal);
+    this.child.signal(signal);
     let timer: NodeJS.Timeout | undefined;
     const tooLate = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`the daemon did not exit within ${timeoutMs} ms of ${signal}:\n${this.tail()}`)),
-        timeoutMs,
-      );
+      timer = setTimeout(() => reject(new Error(`the daemon did not exit within ${timeoutMs} ms of ${signal}:\n${this.tail()}`)), timeoutMs);
     });
     try {
       const exit = await Promise.race([this.exited, tooLate]);
@@ -273,34 +289,16 @@ export class Daemon {
   }
 
   tail(lines = 40): string {
-    return this.lines.slice(-lines).join('\n');
+    return this.child.tail(lines);
   }
 }
 
-export interface SessionStatus {
-  exists: boolean;
-  lastModified: string | null;
-  size: number;
-  path: string;
-  message: string;
-  stateMessage: string;
-  clientId: string;
-  state: string;
-  since: string;
-  me: { id: string; name: string | null } | null;
-  sessionExpired: boolean;
-  hasQr: boolean;
-  reconnectAttempt: number;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+function parseRecord(line: Line): LogRecord | null {
+  try {
+    const record = JSON.parse(line.text) as unknown;
+    if (record !== null && typeof record === 'object' && typeof (record as LogRecord).message === 'string') return record as LogRecord;
+  } catch {
+    // not a log record (e.g. a terminal QR or a crash trace)
+  }
+  return null;
 }

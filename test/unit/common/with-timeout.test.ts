@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { settleWithin, TimeoutError, withTimeout } from '../../../src/session/with-timeout';
+import { settleWithin, TimeoutError, withTimeout } from '../../../src/common/with-timeout';
 import { deferred, never } from '../../support/deferred';
 import { FakeClock, flush } from '../../support/fake-clock';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { computeBackoff } from '../../../src/session/backoff';
+import { computeBackoff } from '../../../src/common/backoff';
 
 const POLICY = { baseMs: 5_000, maxMs: 30_000 };
 const middle = () => 0.5;

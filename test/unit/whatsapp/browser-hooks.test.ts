@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
 import type { Browser } from 'puppeteer';
-import type { Client } from 'whatsapp-web.js';
-import { TetherAuth } from '../../../src/whatsapp/tether-auth';
+import { type Client, LocalAuth } from 'whatsapp-web.js';
+import { hookAuthStrategy } from '../../../src/whatsapp/browser-hooks';
 import { flush } from '../../support/fake-clock';
 
 /** Stands in for puppeteer's Page: an emitter whose `on` the library uses to add handlers. */
@@ -12,9 +12,7 @@ class FakePage extends EventEmitter {}
 function setup(client: { pupBrowser?: object; pupPage?: FakePage } = { pupBrowser: { name: 'browser' }, pupPage: new FakePage() }) {
   const browsers: Browser[] = [];
   const errors: unknown[] = [];
-  const auth = new TetherAuth({
-    clientId: 'unit-test',
-    dataPath: '/tmp/wa-tether-unit-never-created',
+  const auth = hookAuthStrategy(new LocalAuth({ clientId: 'unit-test', dataPath: '/tmp/wa-tether-unit-never-created' }), {
     onBrowser: (browser) => browsers.push(browser),
     onHandlerError: (error) => errors.push(error),
   });
@@ -22,12 +20,14 @@ function setup(client: { pupBrowser?: object; pupPage?: FakePage } = { pupBrowse
   return { auth, client, page: client.pupPage, browsers, errors };
 }
 
-describe('TetherAuth', () => {
-  it('is a LocalAuth for the given clientId and dataPath', () => {
-    const { auth } = setup();
-    const local = auth as unknown as { clientId: string; dataPath: string };
-    assert.equal(local.clientId, 'unit-test');
-    assert.equal(local.dataPath, '/tmp/wa-tether-unit-never-created');
+describe('hookAuthStrategy', () => {
+  it('keeps the strategy it hooks: the same LocalAuth, for the same clientId and dataPath', () => {
+    const local = new LocalAuth({ clientId: 'unit-test', dataPath: '/tmp/wa-tether-unit-never-created' });
+    const hooked = hookAuthStrategy(local, { onBrowser: () => undefined, onHandlerError: () => undefined });
+    assert.equal(hooked, local);
+    const fields = hooked as unknown as { clientId: string; dataPath: string };
+    assert.equal(fields.clientId, 'unit-test');
+    assert.equal(fields.dataPath, '/tmp/wa-tether-unit-never-created');
   });
 
   it("logout() leaves the profile alone: the library's delete races the next browser", async () => {
@@ -36,7 +36,7 @@ describe('TetherAuth', () => {
     const path = await import('node:path');
     const dataPath = await mkdtemp(path.join(os.tmpdir(), 'tether-auth-'));
     try {
-      const auth = new TetherAuth({ clientId: 'keep', dataPath, onBrowser: () => undefined, onHandlerError: () => undefined });
+      const auth = hookAuthStrategy(new LocalAuth({ clientId: 'keep', dataPath }), { onBrowser: () => undefined, onHandlerError: () => undefined });
       const client = { options: { puppeteer: {} } };
       auth.setup(client as unknown as Client);
       await auth.beforeBrowserInitialized();
@@ -48,10 +48,6 @@ describe('TetherAuth', () => {
     } finally {
       await rm(dataPath, { recursive: true, force: true });
     }
-  });
-
-  it('rejects a clientId LocalAuth would reject', () => {
-    assert.throws(() => new TetherAuth({ clientId: 'a b', dataPath: '/tmp/x', onBrowser: () => undefined, onHandlerError: () => undefined }));
   });
 
   it('hands the browser to onBrowser once it exists', async () => {

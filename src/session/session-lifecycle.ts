@@ -1,0 +1,302 @@
+import { computeBackoff } from '../common/backoff';
+import { SerialQueue } from '../common/serial-queue';
+import { settleWithin } from '../common/with-timeout';
+import { AppError, describeError } from '../errors';
+import type { Logger } from '../logging/logger';
+import type { WaClient, WaClientEvent } from '../whatsapp/wa-client';
+import { ClientSlot } from './client-slot';
+import type { ClientHandle } from './client-teardown';
+import { MessageSinks } from './message-sinks';
+import { PairingRecord } from './pairing-record';
+import { NamedTimers } from './named-timers';
+import { type ClearResult, type CurrentQr, emptyCounters, type PairedAccount, type ReconnectCause } from './session-state';
+import type { SessionCounters, SessionState } from './session-state';
+import { SessionReset } from './session-reset';
+import { StateHolder } from './state-holder';
+import type { SupervisorDeps } from './supervisor-deps';
+import { Watchdog } from './watchdog';
+
+/** `initialize()` failures no retry can fix. */
+const PERMANENT_START_FAILURES: ReadonlySet<string> = new Set(['WEB_VERSION_UNAVAILABLE']);
+/** States in which the watchdog probes the page. */
+export const WATCHED_STATES: ReadonlySet<SessionState> = new Set(['qr', 'ready']);
+
+type Totals = { -readonly [K in keyof SessionCounters]: SessionCounters[K] extends number ? number : Record<ReconnectCause, number> };
+
+/**
+ * The session's state machine: how each client event, timer and failure moves the state, with
+ * the edges checked against `transitions.ts`. Operations that replace the client (launch,
+ * reconnect, logout, clear, stop) run one at a time on `queue`, so there is never more than one
+ * browser. `SessionSupervisor` is its public face.
+ */
+export class SessionLifecycle {
+  readonly holder: StateHolder;
+  readonly slot: ClientSlot;
+  readonly sinks: MessageSinks;
+  readonly watchdog: Watchdog;
+  readonly queue = new SerialQueue();
+  readonly totals: Totals = emptyCounters();
+  private readonly pairing: PairingRecord;
+  private readonly reset: SessionReset;
+  private readonly timers: NamedTimers<'start' | 'ready' | 'watchdog' | 'retry'>;
+  private readonly log: Logger;
+  private readonly random: () => number;
+  private stopping = false;
+
+  constructor(private readonly deps: SupervisorDeps) {
+    this.log = deps.logger.child({ component: 'session' });
+    this.random = deps.random ?? Math.random;
+    this.timers = new NamedTimers(deps.clock);
+    this.slot = new ClientSlot({ clock: deps.clock, guard: deps.guard, log: this.log });
+    this.pairing = new PairingRecord(deps.initialMetadata, deps.metadata, deps.clock, this.log);
+    this.sinks = new MessageSinks(this.log);
+    this.watchdog = new Watchdog({
+      clock: deps.clock,
+      log: this.log,
+      intervalMs: deps.config.timeouts.watchdogIntervalMs,
+      timeoutMs: deps.config.timeouts.watchdogTimeoutMs,
+      memoryLimitMb: deps.config.browserMemoryLimitMb,
+      ...(deps.measureBrowserMemory ? { measureMemory: deps.measureBrowserMemory } : {}),
+      timers: this.timers,
+      watching: (client) => ({
+        watched: this.slot.handle?.client === client && WATCHED_STATES.has(this.holder.state),
+        ready: this.holder.state === 'ready',
+      }),
+      onFailure: (client, failure) => {
+        const handle = this.slot.handle;
+        if (handle?.client !== client) return;
+        if (failure.kind === 'watchdog') this.totals.watchdogFailures++;
+        this.connectionLost(handle, failure.kind, failure.reason);
+      },
+    });
+    this.reset = new SessionReset({ slot: this.slot, pairing: this.pairing, guard: deps.guard, store: deps.store, clock: deps.clock, log: this.log });
+    const initial = { state: 'starting', me: deps.initialMetadata.me, qr: null, sessionExpired: false, reconnectAttempt: 0 } as const;
+    this.holder = new StateHolder({ ...initial, message: 'Starting: launching the browser.', nextRetryAt: null, lastError: null }, deps.clock, this.log);
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  /** Closes the browser keeping the session (destroy, never logout); queued operations give up. */
+  async shutdown(): Promise<void> {
+    this.stopping = true;
+    this.timers.cancelAll();
+    this.holder.move('stopping', { qr: null, message: 'Shutting down: closing the browser, keeping the session.' });
+    // Half the shutdown budget for a polite close; what is left of it ends Chromium by
+    // process, so none outlives us (puppeteer starts it detached) before main's hard exit.
+    const budget = Math.floor(this.deps.config.timeouts.shutdownMs / 2);
+    await settleWithin(this.slot.close(this.slot.detach()), budget, this.deps.clock);
+    // A queued operation may be tearing down an older client right now.
+    await settleWithin(this.queue.idle(), Math.min(1_000, budget), this.deps.clock);
+    await this.deps.guard.killLeftovers().catch(() => 0);
+  }
+
+  // ---- launching and replacing clients -------------------------------------------------
+
+  async launch(reason: string): Promise<void> {
+    if (this.stopping) return;
+    this.timers.cancelAll();
+    const message = reason === 'start' ? 'Starting: launching the browser.' : `Starting (${reason}).`;
+    if (!this.holder.move('starting', { qr: null, nextRetryAt: null, message })) return;
+    await this.deps.guard.prepare().catch((error: unknown) => {
+      this.log.warn('Could not clean the profile before launch; launching anyway', { error: describeError(error) });
+    });
+    if (this.stopping) return;
+    let client: WaClient;
+    try {
+      client = await this.deps.createClient();
+    } catch (error) {
+      // The factory only fails for what no retry can fix (no browser, bad options).
+      const message = `Cannot create the WhatsApp client: ${describeError(error)}`;
+      this.log.error(message);
+      this.fail(message, null);
+      return;
+    }
+    if (this.stopping) return;
+    const handle = this.slot.install(client, (h, event) => this.onClientEvent(h, event), (h, error) => this.onStartFailure(h, error));
+    const { startMs } = this.deps.config.timeouts;
+    this.timers.arm('start', startMs, () => this.connectionLost(handle, 'start_timeout', `no QR and no login within ${startMs} ms of launch`));
+  }
+
+  async clearNow(): Promise<ClearResult> {
+    if (this.stopping) throw shuttingDown();
+    this.timers.cancelAll();
+    const handle = this.slot.detach();
+    const linked = this.holder.state === 'ready' || this.holder.state === 'authenticated';
+    this.totals.clears++;
+    const cleared = { me: null, qr: null, sessionExpired: false, reconnectAttempt: 0, nextRetryAt: null };
+    this.holder.move('logged_out', { ...cleared, message: 'Session cleared by an operator; a fresh QR follows.' });
+    let result: ClearResult;
+    try {
+      result = await this.reset.clear(handle, linked);
+    } catch (error) {
+      this.holder.move('failed', { lastError: describeError(error), message: describeError(error) });
+      throw error;
+    }
+    await this.launch('fresh session after clear');
+    return result;
+  }
+
+  // ---- events from the client ----------------------------------------------------------
+
+  private onClientEvent(handle: ClientHandle, event: WaClientEvent): void {
+    if (this.stopping) return;
+    try {
+      this.handleEvent(handle, event);
+    } catch (error) {
+      this.log.error(`Handling '${event.type}' failed`, { error: describeError(error) });
+    }
+  }
+
+  private handleEvent(handle: ClientHandle, event: WaClientEvent): void {
+    switch (event.type) {
+      case 'qr':
+        return this.onQr(handle, event.payload);
+      case 'authenticated':
+        return this.onAuthenticated(handle);
+      case 'ready':
+        return this.onReady(handle, event.me);
+      case 'disconnected':
+        if (event.reason === 'LOGOUT') return this.loggedOut(handle, 'The phone unlinked this device (LOGOUT).');
+        return this.connectionLost(handle, 'disconnected', `WhatsApp disconnected (${event.reason})`);
+      case 'browser_disconnected':
+        return this.connectionLost(handle, 'browser_closed', 'the browser closed or crashed');
+      case 'internal_error':
+        this.log.warn('The library failed inside its own page handler', { error: describeError(event.error) });
+        // In other states the start/ready timers catch a client that stopped moving.
+        if (WATCHED_STATES.has(this.holder.state)) void this.watchdog.probeNow(handle.client);
+        return;
+      case 'auth_failure':
+        return this.log.warn('WhatsApp rejected the saved session', { reason: event.message });
+      case 'change_state':
+        return this.log.debug('WhatsApp connection state changed', { waState: event.state });
+      case 'message':
+        if (this.holder.state !== 'ready') return;
+        this.totals.messagesReceived++;
+        return this.sinks.deliver(event.message);
+      case 'message_ack':
+        return;
+      case 'message_undecryptable':
+        this.totals.undecryptableMessages++;
+        return this.log.warn('A message could not be decrypted and is lost (WhatsApp gave up after asking the phone to resend it)', {
+          messageId: event.id,
+          chatId: event.chatId,
+          total: this.totals.undecryptableMessages,
+        });
+    }
+  }
+
+  private onQr(handle: ClientHandle, payload: string): void {
+    // An unlink WhatsApp signalled with no logout event (a reload onto an unpaired page)
+    // shows only a new QR: the keys are gone.
+    if (handle.wasAuthenticated) return this.loggedOut(handle, 'WhatsApp asked for a new QR after login: the phone unlinked this device.');
+    this.timers.disarm('start');
+    const qr: CurrentQr = { payload, issuedAt: new Date(this.deps.clock.now()) };
+    const expired = this.holder.snapshot.sessionExpired || this.pairing.paired;
+    if (expired && !this.holder.snapshot.sessionExpired) {
+      this.log.warn('The saved session no longer works (expired, or revoked on the phone): scan the new QR to pair again');
+      this.pairing.expired();
+    }
+    const message = expired
+      ? 'The saved session no longer works (expired or revoked on the phone): scan this QR to pair again.'
+      : 'Waiting for a phone to scan the QR (WhatsApp > Settings > Linked devices > Link a device).';
+    this.totals.qrShown++;
+    this.holder.move('qr', { qr, sessionExpired: expired, me: expired ? null : this.holder.snapshot.me, message });
+    // QRs rotate faster than the probe interval: arm once, not on every QR.
+    if (!this.watchdog.armed) {
+      this.watchdog.schedule(handle.client);
+      void this.deps.store.refresh().catch(() => undefined);
+    }
+    try {
+      this.deps.onQr?.(qr);
+    } catch (error) {
+      this.log.warn('Showing the QR in the log failed', { error: describeError(error) });
+    }
+  }
+
+  private onAuthenticated(handle: ClientHandle): void {
+    handle.wasAuthenticated = true;
+    this.timers.disarm('start');
+    this.timers.disarm('watchdog');
+    this.holder.move('authenticated', { qr: null, message: 'Logged in; syncing with the phone.' });
+    const { readyMs } = this.deps.config.timeouts;
+    this.timers.arm('ready', readyMs, () => this.connectionLost(handle, 'ready_timeout', `authenticated but not ready within ${readyMs} ms`));
+  }
+
+  private onReady(handle: ClientHandle, me: PairedAccount | null): void {
+    handle.wasAuthenticated = true;
+    this.timers.disarm('start');
+    this.timers.disarm('ready');
+    const account = me ?? this.holder.snapshot.me;
+    this.totals.readyTransitions++;
+    const fresh = { qr: null, sessionExpired: false, reconnectAttempt: 0, nextRetryAt: null, lastError: null };
+    this.holder.move('ready', { ...fresh, me: account, message: account ? `Connected as ${account.name ?? account.id}.` : 'Connected.' });
+    this.pairing.ready(account);
+    void this.deps.store.refresh().catch(() => undefined);
+    this.watchdog.schedule(handle.client);
+  }
+
+  private onStartFailure(handle: ClientHandle, error: unknown): void {
+    if (this.stopping || !this.slot.isCurrent(handle.generation)) return;
+    // A setting no retry can fix: the operator must change it, and health says so (503).
+    if (error instanceof AppError && PERMANENT_START_FAILURES.has(error.code)) {
+      this.log.error(error.message);
+      return this.fail(error.message, handle);
+    }
+    this.connectionLost(handle, 'start_failed', `the client failed to start: ${describeError(error)}`);
+  }
+
+  // ---- leaving a client: logout, connection loss, giving up ----------------------------
+
+  private loggedOut(handle: ClientHandle, reason: string): void {
+    if (!this.slot.isCurrent(handle.generation)) return;
+    this.timers.cancelAll();
+    this.slot.detach();
+    this.totals.remoteLogouts++;
+    this.log.warn(reason);
+    this.holder.move('logged_out', { me: null, qr: null, sessionExpired: false, message: `${reason} A fresh QR follows.` });
+    void this.queue.run(async () => {
+      if (this.stopping) return this.slot.close(handle);
+      await this.reset.afterRemoteLogout(handle, reason);
+      await this.launch('fresh session after logout');
+    });
+  }
+
+  private connectionLost(handle: ClientHandle, cause: ReconnectCause, reason: string): void {
+    if (this.stopping || !this.slot.isCurrent(handle.generation)) return;
+    const attempt = this.holder.snapshot.reconnectAttempt + 1;
+    const { maxAttempts } = this.deps.config.reconnect;
+    if (maxAttempts > 0 && attempt > maxAttempts) {
+      this.log.error(`Giving up after ${maxAttempts} reconnect attempts: ${reason}`);
+      return this.fail(`Gave up after ${maxAttempts} reconnect attempts (last: ${reason}). Restart the process.`, handle, reason);
+    }
+    this.timers.cancelAll();
+    this.slot.detach();
+    this.totals.reconnects[cause]++;
+    const delay = computeBackoff(attempt, this.deps.config.reconnect, this.random);
+    const nextRetryAt = new Date(this.deps.clock.now() + delay);
+    this.log.warn(`Connection lost (${reason}); reconnecting in ${delay} ms, keeping the session`, { attempt, cause });
+    const message = `Connection lost (${reason}). Reconnecting, attempt ${attempt}; the session is kept.`;
+    this.holder.move('reconnecting', { qr: null, reconnectAttempt: attempt, nextRetryAt, lastError: reason, message });
+    void this.queue.run(async () => {
+      await this.slot.close(handle);
+      if (this.stopping || this.holder.state !== 'reconnecting') return;
+      this.timers.arm('retry', Math.max(0, nextRetryAt.getTime() - this.deps.clock.now()), () => {
+        void this.queue.run(() => this.launch(`reconnect attempt ${attempt}`));
+      });
+    });
+  }
+
+  /** `failed`: nothing more happens until a restart; the client, if there is one, is closed. */
+  private fail(message: string, handle: ClientHandle | null, lastError: string = message): void {
+    this.timers.cancelAll();
+    if (handle) this.slot.detach();
+    this.holder.move('failed', { qr: null, nextRetryAt: null, lastError, message });
+    if (handle) void this.queue.run(() => this.slot.close(handle));
+  }
+}
+
+export function shuttingDown(): AppError {
+  return new AppError('SHUTTING_DOWN', 'The daemon is shutting down; clear the session after it restarts.');
+}

@@ -1,0 +1,73 @@
+import { type ClearResult, emptyCounters, type SessionControl, type SessionCounters, type SessionSnapshot } from '../../src/session/session-state';
+
+export const T0 = new Date('2025-01-02T03:04:05.000Z');
+export const QR_PAYLOAD = '2@SECRETqrPayloadThatMustNeverLeak,abcDEF123=,ghiJKL456=,mnoPQR789=';
+
+export function makeSnapshot(overrides: Partial<SessionSnapshot> = {}): SessionSnapshot {
+  return {
+    state: 'starting',
+    since: T0,
+    me: null,
+    qr: null,
+    sessionExpired: false,
+    message: 'Starting WhatsApp Web.',
+    reconnectAttempt: 0,
+    nextRetryAt: null,
+    lastError: null,
+    ...overrides,
+  };
+}
+
+export const READY: Partial<SessionSnapshot> = {
+  state: 'ready',
+  me: { id: '15550001111', name: 'Sim Phone' },
+  message: 'Connected as Sim Phone (+15550001111).',
+};
+
+export const WITH_QR: Partial<SessionSnapshot> = {
+  state: 'qr',
+  qr: { payload: QR_PAYLOAD, issuedAt: new Date('2025-01-02T03:05:00.000Z') },
+  message: 'Waiting for a phone to scan the QR.',
+};
+
+/** A session whose snapshot the test sets and whose clear() the test controls. */
+export class FakeSession implements SessionControl {
+  private current: SessionSnapshot;
+  private readonly listeners = new Set<(snapshot: SessionSnapshot) => void>();
+  clearCalls = 0;
+  clearImpl: () => Promise<ClearResult> = async () => ({ loggedOut: true, wiped: true });
+
+  constructor(overrides: Partial<SessionSnapshot> = {}) {
+    this.current = makeSnapshot(overrides);
+  }
+
+  snapshot(): SessionSnapshot {
+    return this.current;
+  }
+
+  counters(): SessionCounters {
+    return emptyCounters();
+  }
+
+  /** Replaces the snapshot and tells every subscriber, like the supervisor does. */
+  set(overrides: Partial<SessionSnapshot>): void {
+    this.current = makeSnapshot({ ...this.current, ...overrides });
+    for (const listener of [...this.listeners]) listener(this.current);
+  }
+
+  subscribe(listener: (snapshot: SessionSnapshot) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  get subscriberCount(): number {
+    return this.listeners.size;
+  }
+
+  clear(): Promise<ClearResult> {
+    this.clearCalls += 1;
+    return this.clearImpl();
+  }
+}
