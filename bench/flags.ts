@@ -3,7 +3,7 @@
  * one candidate at a time, on the simulated WhatsApp Web. Not part of `npm run bench`.
  *
  *   npx tsx bench/flags.ts --base before --cumulative --runs 3 --stability 10
- *       the README table: from the flags the daemon had before issue 4, each candidate in
+ *       the README table: from the daemon's original flags, each candidate in
  *       turn against the set kept so far; kept when it saves at least --keep-mib (2) MiB of
  *       PSS, no anon+shmem, and messaging still works; then 10 stability cycles of the result
  *   npx tsx bench/flags.ts --only 'without --single-process'    one candidate vs today's set
@@ -21,7 +21,7 @@
  */
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BASE_CHROMIUM_ARGS } from '../src/chromium/chromium-flags';
+import { BASE_CHROMIUM_ARGS, HYGIENE_CHROMIUM_ARGS } from '../src/chromium/chromium-flags';
 import { SimPhone } from '../test/sim';
 import { Cleanup } from './lib/cleanup';
 import { type BareRun, type BenchContext, startBare } from './lib/contenders';
@@ -66,20 +66,8 @@ const CANDIDATES: readonly Candidate[] = [
 const BASES: Record<string, readonly string[]> = {
   /** What the daemon passes today (as root). */
   daemon: [...BASE_CHROMIUM_ARGS, '--no-sandbox'],
-  /** What it passed before issue 4: the start of the cumulative sweep in the README. */
-  before: [
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--disable-default-apps',
-    '--no-first-run',
-    '--no-default-browser-check',
-    '--disable-extensions',
-    '--disable-dev-shm-usage',
-    '--disable-gpu',
-    '--mute-audio',
-    '--no-sandbox',
-  ],
+  /** The daemon's original flags: the start of the cumulative sweep in the README. */
+  before: [...HYGIENE_CHROMIUM_ARGS, '--no-sandbox'],
   /** The library's defaults. */
   bare: ['--no-sandbox'],
 };

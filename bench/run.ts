@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: wa-tether vs a bare whatsapp-web.js Client, side by side, on the simulated
- * WhatsApp Web of the end-to-end suite (issue 4). Not part of `npm test`.
+ * WhatsApp Web of the end-to-end suite. Not part of `npm test`.
  *
  *   npm run bench                     full run (about 8 minutes on 2 cores)
  *   npm run bench -- --quick          fewer runs, shorter loads (about 2-3 minutes)

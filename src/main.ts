@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { createShutdown } from './app/shutdown';
-import { printQr } from './app/print-qr';
+import { createQrAnnouncer } from './app/announce-qr';
 import { installSafetyNets } from './app/safety-nets';
 import { createDispatcher } from './bot/dispatch-message';
 import { COMMANDS } from './bot/commands';
@@ -69,10 +69,7 @@ async function main(): Promise<void> {
       takeoverTimeoutMs: config.takeoverTimeoutMs,
     }),
     measureBrowserMemory: async () => (await measureProcesses((await findProfileProcesses(paths.profileDir)).map((p) => p.pid))).pss,
-    onQr: (qr) => {
-      secrets.setQr(qr.payload);
-      if (config.qrInLogs) void printQr(qr, logger);
-    },
+    onQr: createQrAnnouncer({ secrets, logger, printToLog: config.qrInLogs }),
   });
   supervisor.addMessageSink(
     createDispatcher({

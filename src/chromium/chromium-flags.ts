@@ -1,9 +1,10 @@
 /**
  * Chromium flags the daemon always passes. Each one is here for a reason; the
  * Performance section of the README has what each saved, measured one at a time by
- * `npx tsx bench/flags.ts --cumulative` and overall by `npm run bench` (issue 4).
+ * `npx tsx bench/flags.ts --cumulative` and overall by `npm run bench`.
  */
-export const BASE_CHROMIUM_ARGS: readonly string[] = [
+/** Hygiene: no network chatter, no first-run UI, no GPU, room in a container's /dev/shm. */
+export const HYGIENE_CHROMIUM_ARGS: readonly string[] = [
   // WhatsApp Web needs none of these, and on a machine without internet each one is a
   // stream of failing connections at every start.
   '--disable-background-networking',
@@ -17,7 +18,11 @@ export const BASE_CHROMIUM_ARGS: readonly string[] = [
   '--disable-dev-shm-usage',
   '--disable-gpu',
   '--mute-audio',
-  // Memory (issue 4). Headless Chromium 13x+ preloads the omnibox popups (chrome://omnibox-popup)
+];
+
+export const BASE_CHROMIUM_ARGS: readonly string[] = [
+  ...HYGIENE_CHROMIUM_ARGS,
+  // Memory. Headless Chromium 13x+ preloads the omnibox popups (chrome://omnibox-popup)
   // as WebUI pages in a renderer of their own, and keeps a spare renderer ready for the next
   // navigation; a bot has no address bar and one page.
   '--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,SpareRendererForSitePerProcess',

@@ -1,6 +1,6 @@
 import type { LogLevel } from '../logging/log-levels';
 
-/** The daemon's configuration: validated once at start, then frozen. See DESIGN.md section 3. */
+/** The daemon's configuration: validated once at start (`load-config.ts`), then frozen. */
 export interface Config {
   readonly port: number;
   readonly host: string;

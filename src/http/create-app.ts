@@ -13,7 +13,7 @@ import { securityHeaders } from './security-headers';
 export type { AppDeps } from './app-deps';
 
 /**
- * Builds the operator surface of DESIGN.md section 2. No side effects beyond one warning
+ * Builds the operator HTTP surface. No side effects beyond one warning
  * when ADMIN_TOKEN is unset: it neither listens nor reads the environment (main.ts does).
  */
 export function createApp(deps: AppDeps): express.Express {

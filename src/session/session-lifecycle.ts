@@ -6,7 +6,7 @@ import type { Logger } from '../logging/logger';
 import type { WaClient, WaClientEvent } from '../whatsapp/wa-client';
 import { ClientSlot } from './client-slot';
 import type { ClientHandle } from './client-teardown';
-import { MessageSinks } from './message-sinks';
+import { MessageTraffic } from './message-traffic';
 import { PairingRecord } from './pairing-record';
 import { NamedTimers } from './named-timers';
 import { type ClearResult, type CurrentQr, emptyCounters, type PairedAccount, type ReconnectCause } from './session-state';
@@ -21,7 +21,12 @@ const PERMANENT_START_FAILURES: ReadonlySet<string> = new Set(['WEB_VERSION_UNAV
 /** States in which the watchdog probes the page. */
 export const WATCHED_STATES: ReadonlySet<SessionState> = new Set(['qr', 'ready']);
 
-type Totals = { -readonly [K in keyof SessionCounters]: SessionCounters[K] extends number ? number : Record<ReconnectCause, number> };
+/** The counters this class keeps (the message counts are `MessageTraffic`'s). */
+type Totals = {
+  -readonly [K in Exclude<keyof SessionCounters, 'messagesReceived' | 'undecryptableMessages'>]: SessionCounters[K] extends number
+    ? number
+    : Record<ReconnectCause, number>;
+};
 
 /**
  * The session's state machine: how each client event, timer and failure moves the state, with
@@ -32,7 +37,7 @@ type Totals = { -readonly [K in keyof SessionCounters]: SessionCounters[K] exten
 export class SessionLifecycle {
   readonly holder: StateHolder;
   readonly slot: ClientSlot;
-  readonly sinks: MessageSinks;
+  readonly traffic: MessageTraffic;
   readonly watchdog: Watchdog;
   readonly queue = new SerialQueue();
   readonly totals: Totals = emptyCounters();
@@ -49,7 +54,7 @@ export class SessionLifecycle {
     this.timers = new NamedTimers(deps.clock);
     this.slot = new ClientSlot({ clock: deps.clock, guard: deps.guard, log: this.log });
     this.pairing = new PairingRecord(deps.initialMetadata, deps.metadata, deps.clock, this.log);
-    this.sinks = new MessageSinks(this.log);
+    this.traffic = new MessageTraffic(this.log);
     this.watchdog = new Watchdog({
       clock: deps.clock,
       log: this.log,
@@ -172,18 +177,9 @@ export class SessionLifecycle {
       case 'change_state':
         return this.log.debug('WhatsApp connection state changed', { waState: event.state });
       case 'message':
-        if (this.holder.state !== 'ready') return;
-        this.totals.messagesReceived++;
-        return this.sinks.deliver(event.message);
       case 'message_ack':
-        return;
       case 'message_undecryptable':
-        this.totals.undecryptableMessages++;
-        return this.log.warn('A message could not be decrypted and is lost (WhatsApp gave up after asking the phone to resend it)', {
-          messageId: event.id,
-          chatId: event.chatId,
-          total: this.totals.undecryptableMessages,
-        });
+        return this.traffic.handle(event, this.holder.state === 'ready');
     }
   }
 

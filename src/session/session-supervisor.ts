@@ -2,7 +2,7 @@ import { AppError, describeError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { isClientGoneError } from '../whatsapp/client-gone';
 import type { WaClient } from '../whatsapp/wa-client';
-import type { MessageSink } from './message-sinks';
+import type { AckSink, MessageSink } from './message-traffic';
 import type { MetadataPort } from './pairing-record';
 import { SessionLifecycle, shuttingDown, WATCHED_STATES } from './session-lifecycle';
 import type { ClearResult, SessionControl, SessionCounters, SessionSnapshot } from './session-state';
@@ -30,8 +30,8 @@ export class SessionSupervisor implements SessionControl {
   }
 
   counters(): SessionCounters {
-    const { totals } = this.lifecycle;
-    return { ...totals, reconnects: { ...totals.reconnects } };
+    const { totals, traffic } = this.lifecycle;
+    return { ...totals, reconnects: { ...totals.reconnects }, messagesReceived: traffic.received, undecryptableMessages: traffic.undecryptable };
   }
 
   subscribe(listener: (snapshot: SessionSnapshot) => void): () => void {
@@ -40,7 +40,12 @@ export class SessionSupervisor implements SessionControl {
 
   /** Adds a receiver of the messages that arrive while `ready`; returns the remove function. */
   addMessageSink(sink: MessageSink): () => void {
-    return this.lifecycle.sinks.add(sink);
+    return this.lifecycle.traffic.addMessageSink(sink);
+  }
+
+  /** Adds a receiver of WhatsApp's acks of the messages we sent; returns the remove function. */
+  addAckSink(sink: AckSink): () => void {
+    return this.lifecycle.traffic.addAckSink(sink);
   }
 
   /**
@@ -102,4 +107,4 @@ export class SessionSupervisor implements SessionControl {
   }
 }
 
-export type { MessageSink, MetadataPort, SupervisorDeps };
+export type { AckSink, MessageSink, MetadataPort, SupervisorDeps };

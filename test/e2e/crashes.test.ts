@@ -1,53 +1,47 @@
-// Scenarios 7 and 8 of issue 3: Chromium killed from outside; the daemon killed with kill -9.
+// Crashes: Chromium killed from outside; the daemon killed with kill -9.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Daemon, Sandbox } from '../support/daemon';
+import { describe, it } from 'node:test';
+import { useScene } from '../support/scene';
+import { Daemon } from '../support/daemon';
 import { startPairedDaemon } from '../support/phone';
 import { eventually } from '../support/wait';
 
 describe('crashes', { timeout: 240_000 }, () => {
-  let sandbox: Sandbox;
-  let daemon: Daemon;
 
-  before(async () => {
-    sandbox = await Sandbox.create();
-    daemon = await startPairedDaemon(sandbox);
-  });
-  after(async () => {
-    if (!daemon.hasExited) await daemon.stop('SIGKILL');
-    await sandbox.dispose();
+  const scene = useScene(async () => {
+    scene.daemon = await startPairedDaemon(scene.sandbox);
   });
 
   it('Chromium killed with kill -9: noticed, relaunched, ready again without a QR', async () => {
-    const before = daemon.transitions().length;
-    const processes = await sandbox.browserProcesses();
+    const before = scene.daemon.transitions().length;
+    const processes = await scene.sandbox.browserProcesses();
     assert.ok(processes.length >= 1, 'the browser is running (one process with --single-process)');
     for (const pid of processes) process.kill(pid, 'SIGKILL');
-    await daemon.waitForState('reconnecting', 10_000);
-    const ready = await daemon.waitForState('ready', 30_000);
+    await scene.daemon.waitForState('reconnecting', 10_000);
+    const ready = await scene.daemon.waitForState('ready', 30_000);
     assert.deepEqual(ready.me, { id: '15550001111', name: 'Sim Phone' });
-    const transitions = daemon.transitions().slice(before);
+    const transitions = scene.daemon.transitions().slice(before);
     assert.deepEqual(transitions, ['reconnecting', 'starting', 'authenticated', 'ready']);
-    assert.ok(daemon.lines.some((l) => /browser closed or crashed/.test(l)));
-    assert.equal((await sandbox.browserMainProcesses()).length, 1);
+    assert.ok(scene.daemon.lines.some((l) => /browser closed or crashed/.test(l)));
+    assert.equal((await scene.sandbox.browserMainProcesses()).length, 1);
   });
 
   it('the daemon killed with kill -9: the next start ends the orphaned Chromium and restores without a QR', async () => {
-    const exit = await daemon.stop('SIGKILL');
+    const exit = await scene.daemon.stop('SIGKILL');
     assert.equal(exit.signal, 'SIGKILL');
     // Puppeteer starts Chromium detached: it outlives the daemon and holds the profile.
-    const orphans = await sandbox.browserProcesses();
+    const orphans = await scene.sandbox.browserProcesses();
     assert.ok(orphans.length > 0, 'the orphaned Chromium is still running');
 
-    daemon = await Daemon.start(sandbox);
+    scene.daemon = await Daemon.start(scene.sandbox);
     const seen: string[] = [];
-    const ready = await daemon.waitForState('ready', 30_000, seen);
+    const ready = await scene.daemon.waitForState('ready', 30_000, seen);
     assert.deepEqual(ready.me, { id: '15550001111', name: 'Sim Phone' });
-    assert.ok(!seen.includes('qr') && !daemon.transitions().includes('qr'), daemon.transitions().join(' '));
-    assert.ok(daemon.lines.some((l) => /orphaned Chromium/.test(l)), daemon.tail());
-    assert.ok(daemon.lines.some((l) => /stale instance lock/.test(l)), daemon.tail());
-    const alive = await sandbox.browserProcesses();
+    assert.ok(!seen.includes('qr') && !scene.daemon.transitions().includes('qr'), scene.daemon.transitions().join(' '));
+    assert.ok(scene.daemon.lines.some((l) => /orphaned Chromium/.test(l)), scene.daemon.tail());
+    assert.ok(scene.daemon.lines.some((l) => /stale instance lock/.test(l)), scene.daemon.tail());
+    const alive = await scene.sandbox.browserProcesses();
     for (const pid of orphans) assert.ok(!alive.includes(pid), `orphan ${pid} was ended`);
-    await eventually(async () => ((await sandbox.browserMainProcesses()).length === 1 ? true : undefined), 'one browser');
+    await eventually(async () => ((await scene.sandbox.browserMainProcesses()).length === 1 ? true : undefined), 'one browser');
   });
 });

@@ -1,14 +1,15 @@
-// Scenario 2 of issue 3: the operator's journey in a real browser. Screenshots are saved
+// The operator's journey in a real browser. Screenshots are saved
 // under test-artifacts/e2e/ (ignored by git; CI keeps them as artifacts).
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
+import { useScene } from '../support/scene';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { CHROME_PATH } from '../support/browser';
-import { ADMIN_TOKEN, Daemon, Sandbox } from '../support/daemon';
+import { ADMIN_TOKEN, Daemon } from '../support/daemon';
 import { attachPhone } from '../support/phone';
 
 const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts', 'e2e');
@@ -30,16 +31,13 @@ async function apiQr(daemon: Daemon): Promise<string> {
 }
 
 describe("the operator's journey in a browser", { timeout: 180_000 }, () => {
-  let sandbox: Sandbox;
-  let daemon: Daemon;
   let browser: Browser;
   let page: Page;
   let firstQr = '';
 
-  before(async () => {
+  const scene = useScene(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
-    sandbox = await Sandbox.create();
-    daemon = await Daemon.start(sandbox);
+    scene.daemon = await Daemon.start(scene.sandbox);
     browser = await puppeteer.launch({
       executablePath: CHROME_PATH,
       headless: true,
@@ -55,13 +53,11 @@ describe("the operator's journey in a browser", { timeout: 180_000 }, () => {
   });
   after(async () => {
     await browser?.close();
-    if (!daemon.hasExited) await daemon.stop('SIGKILL');
-    await sandbox.dispose();
   });
 
   it('opens /qr with the token and sees the QR that /api/qr serves', async () => {
-    await daemon.waitFor((s) => s.state === 'qr' && s.hasQr, 'showing a QR');
-    const response = await page.goto(daemon.url('/qr'), { waitUntil: 'load' });
+    await scene.daemon.waitFor((s) => s.state === 'qr' && s.hasQr, 'showing a QR');
+    const response = await page.goto(scene.daemon.url('/qr'), { waitUntil: 'load' });
     assert.equal(response?.status(), 200);
     await page.waitForSelector('#qr-section:not([hidden]) #qr-img', { timeout: 15_000 });
     await page.waitForFunction(() => {
@@ -69,7 +65,7 @@ describe("the operator's journey in a browser", { timeout: 180_000 }, () => {
       return img !== null && img.complete && img.naturalWidth > 0;
     });
     assert.equal(await page.$eval('#state', (el) => el.getAttribute('data-state')), 'qr');
-    firstQr = await apiQr(daemon);
+    firstQr = await apiQr(scene.daemon);
     assert.equal(await decodeShownQr(page), firstQr);
     await page.screenshot({ path: path.join(ARTIFACTS, '1-qr.png'), fullPage: true });
   });
@@ -78,7 +74,7 @@ describe("the operator's journey in a browser", { timeout: 180_000 }, () => {
     await page.evaluate(() => {
       (window as unknown as { loadedOnce: boolean }).loadedOnce = true;
     });
-    const phone = await attachPhone(daemon);
+    const phone = await attachPhone(scene.daemon);
     await phone.scan({ user: '15550001111', pushname: 'Sim Phone' });
     await phone.detach();
     await page.waitForFunction(() => document.querySelector('#state')?.getAttribute('data-state') === 'ready', {
@@ -98,7 +94,7 @@ describe("the operator's journey in a browser", { timeout: 180_000 }, () => {
     await page.click('#repair');
     await page.waitForSelector('#repair-confirm:not([hidden])');
     await page.screenshot({ path: path.join(ARTIFACTS, '3-confirm.png'), fullPage: true });
-    assert.equal((await daemon.status()).state, 'ready', 'nothing happens before the confirmation');
+    assert.equal((await scene.daemon.status()).state, 'ready', 'nothing happens before the confirmation');
     await page.click('#repair-yes');
     await page.waitForFunction(() => document.querySelector('#state')?.getAttribute('data-state') === 'qr', {
       timeout: 30_000,
@@ -108,9 +104,9 @@ describe("the operator's journey in a browser", { timeout: 180_000 }, () => {
       return img !== null && img.complete && img.naturalWidth > 0 && !img.closest('[hidden]');
     });
     const shown = await decodeShownQr(page);
-    assert.equal(shown, await apiQr(daemon));
+    assert.equal(shown, await apiQr(scene.daemon));
     assert.notEqual(shown, firstQr, 'a fresh QR: new keys in a new profile');
-    assert.equal((await daemon.status()).me, null, 'the old pairing is gone');
+    assert.equal((await scene.daemon.status()).me, null, 'the old pairing is gone');
     await page.screenshot({ path: path.join(ARTIFACTS, '4-fresh-qr.png'), fullPage: true });
   });
 });

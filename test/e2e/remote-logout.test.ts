@@ -4,79 +4,70 @@
 // deletes the profile while Chromium still has it open: pairing again inside that browser would
 // be lost at the next start.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { SimPhone } from '../sim';
-import { Daemon, Sandbox } from '../support/daemon';
+import { describe, it } from 'node:test';
+import { useScene } from '../support/scene';
+import { Daemon } from '../support/daemon';
 import { attachPhone, scanAndWaitReady } from '../support/phone';
 
 describe('remote logout', { timeout: 180_000 }, () => {
-  let sandbox: Sandbox;
-  let daemon: Daemon;
-  let phone: SimPhone | undefined;
 
-  before(async () => {
-    sandbox = await Sandbox.create();
-    daemon = await Daemon.start(sandbox);
-    phone = await attachPhone(daemon);
-    await scanAndWaitReady(daemon, phone);
-  });
-  after(async () => {
-    await phone?.detach();
-    if (!daemon.hasExited) await daemon.stop('SIGKILL');
-    await sandbox.dispose();
+  const scene = useScene(async () => {
+    scene.daemon = await Daemon.start(scene.sandbox);
+    scene.phone = await attachPhone(scene.daemon);
+    await scanAndWaitReady(scene.daemon, scene.phone);
   });
 
   it("a remote logout ('logout_from_bridge') brings a fresh QR by itself, in a new browser", async () => {
-    assert.ok(phone);
-    const browserBefore = await sandbox.browserMainProcesses();
-    await phone.remoteLogout('logout_from_bridge');
-    await phone.detach();
-    phone = undefined;
-    const status = await daemon.waitFor((s) => s.state === 'qr' && s.hasQr, 'showing a fresh QR');
+    assert.ok(scene.phone);
+    const browserBefore = await scene.sandbox.browserMainProcesses();
+    await scene.phone.remoteLogout('logout_from_bridge');
+    await scene.phone.detach();
+    scene.phone = undefined;
+    const status = await scene.daemon.waitFor((s) => s.state === 'qr' && s.hasQr, 'showing a fresh QR');
     assert.equal(status.me, null, 'nobody is paired any more');
     assert.equal(status.sessionExpired, false, 'a logout is not an expired session');
-    const transitions = daemon.transitions();
+    const transitions = scene.daemon.transitions();
     assert.deepEqual(transitions.slice(-3), ['logged_out', 'starting', 'qr'], transitions.join(' '));
-    const browserAfter = await sandbox.browserMainProcesses();
+    const browserAfter = await scene.sandbox.browserMainProcesses();
     assert.equal(browserAfter.length, 1, 'exactly one browser');
     assert.notDeepEqual(browserAfter, browserBefore, 'a brand-new browser, not the one whose profile was deleted');
-    assert.ok(daemon.lines.some((l) => /unlinked this device \(LOGOUT\)/.test(l)));
+    assert.ok(scene.daemon.lines.some((l) => /unlinked this device \(LOGOUT\)/.test(l)));
   });
 
   it('re-pairing works, and survives a restart (no QR after it)', async () => {
-    phone = await attachPhone(daemon);
-    await phone.scan({ user: '15550003333', pushname: 'Second Phone' });
-    const ready = await daemon.waitForState('ready');
+    scene.phone = await attachPhone(scene.daemon);
+    await scene.phone.scan({ user: '15550003333', pushname: 'Second Phone' });
+    const ready = await scene.daemon.waitForState('ready');
     assert.deepEqual(ready.me, { id: '15550003333', name: 'Second Phone' });
-    await phone.detach();
-    phone = undefined;
+    await scene.phone.detach();
+    scene.phone = undefined;
 
-    assert.equal((await daemon.stop('SIGTERM')).code, 0);
-    daemon = await Daemon.start(sandbox);
+    assert.equal((await scene.daemon.stop('SIGTERM')).code, 0);
+    scene.daemon = await Daemon.start(scene.sandbox);
     const seen: string[] = [];
-    const restored = await daemon.waitForState('ready', 30_000, seen);
+    const restored = await scene.daemon.waitForState('ready', 30_000, seen);
     assert.deepEqual(restored.me, { id: '15550003333', name: 'Second Phone' });
-    assert.ok(!daemon.transitions().includes('qr'), daemon.transitions().join(' '));
+    assert.ok(!scene.daemon.transitions().includes('qr'), scene.daemon.transitions().join(' '));
     assert.ok(!seen.includes('qr'), seen.join(' '));
   });
 
   const how = { logout: /unlinked this device \(LOGOUT\)/, silent: /asked for a new QR after login/ } as const;
   for (const signal of ['logout', 'silent'] as const) {
     it(`a remote logout signalled as '${signal}' also ends in a fresh QR, and a re-pair`, async () => {
-      phone = await attachPhone(daemon);
-      const before = daemon.transitions().length;
-      const linesBefore = daemon.lines.length;
-      await phone.remoteLogout(signal);
-      await phone.detach();
-      phone = undefined;
-      const status = await daemon.waitFor((s) => s.state === 'qr' && s.hasQr && s.me === null, 'showing a fresh QR');
+      scene.phone = await attachPhone(scene.daemon);
+      const before = scene.daemon.transitions().length;
+      const linesBefore = scene.daemon.lines.length;
+      await scene.phone.remoteLogout(signal);
+      await scene.phone.detach();
+      scene.phone = undefined;
+      const status = await scene.daemon.waitFor((s) => s.state === 'qr' && s.hasQr && s.me === null, 'showing a fresh QR');
       assert.equal(status.sessionExpired, false);
-      assert.deepEqual(daemon.transitions().slice(before), ['logged_out', 'starting', 'qr'], daemon.transitions().join(' '));
-      assert.equal((await sandbox.browserMainProcesses()).length, 1, 'exactly one browser');
-      assert.ok(daemon.lines.slice(linesBefore).some((l) => how[signal].test(l)), `noticed through ${how[signal]}`);
-      phone = await attachPhone(daemon);
-      await phone.scan({ user: '15550005555', pushname: 'Third Phone' });
-      const ready = await daemon.waitForState('ready');
+      assert.deepEqual(scene.daemon.transitions().slice(before), ['logged_out', 'starting', 'qr'], scene.daemon.transitions().join(' '));
+      assert.equal((await scene.sandbox.browserMainProcesses()).length, 1, 'exactly one browser');
+      assert.ok(scene.daemon.lines.slice(linesBefore).some((l) => how[signal].test(l)), `noticed through ${how[signal]}`);
+      scene.phone = await attachPhone(scene.daemon);
+      await scene.phone.scan({ user: '15550005555', pushname: 'Third Phone' });
+      const ready = await scene.daemon.waitForState('ready');
       assert.deepEqual(ready.me, { id: '15550005555', name: 'Third Phone' });
     });
   }

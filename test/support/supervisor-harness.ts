@@ -10,7 +10,7 @@ import { RecordingLogger } from './recording-logger';
 
 export type SupervisorConfig = Pick<Config, 'reconnect' | 'timeouts' | 'browserMemoryLimitMb'>;
 
-/** The defaults of DESIGN.md / load-config: base 5 s, cap 30 s. */
+/** The defaults of load-config: base 5 s, cap 30 s. */
 export const DEFAULT_CONFIG: SupervisorConfig = {
   reconnect: { baseMs: 5_000, maxMs: 30_000, maxAttempts: 10 },
   timeouts: { startMs: 120_000, readyMs: 90_000, watchdogIntervalMs: 30_000, watchdogTimeoutMs: 10_000, shutdownMs: 8_000 },

@@ -8,7 +8,7 @@ import { methodNotAllowed } from '../method-not-allowed';
 
 
 /**
- * Only what a process restart can fix fails the check (DESIGN.md section 2): Render restarts
+ * Only what a process restart can fix fails the check: Render restarts
  * a service after about a minute of failures, and a restart would not make anyone scan a QR.
  */
 export function healthOf(state: SessionState, shuttingDown: boolean): HealthStatus {

@@ -1,0 +1,187 @@
+/**
+ * npm run test:mutate [-- --only <substring>]
+ *
+ * A mutation check of the unit and HTTP suites: each mutation below is a realistic bug, put into
+ * the source one at a time; the suites must fail ("killed"). A mutation they let pass
+ * ("survived") is a hole in the tests. Every file is restored after each run, on an error and on
+ * Ctrl-C. About 45 s per mutation on 2 cores.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+interface Mutation {
+  readonly file: string;
+  readonly from: string;
+  readonly to: string;
+  /** The bug it stands for. */
+  readonly bug: string;
+}
+
+const MUTATIONS: readonly Mutation[] = [
+  {
+    bug: 'the reconnect budget resets at login instead of at ready (an authenticated-never-ready client retries forever)',
+    file: 'src/session/session-lifecycle.ts',
+    from: "this.holder.move('authenticated', { qr: null, message: 'Logged in; syncing with the phone.' });",
+    to: "this.holder.move('authenticated', { qr: null, reconnectAttempt: 0, message: 'Logged in; syncing with the phone.' });",
+  },
+  {
+    bug: 'the current QR is not a logger secret',
+    file: 'src/app/announce-qr.ts',
+    from: 'options.secrets.setQr(qr.payload);',
+    to: '',
+  },
+  {
+    bug: 'the metadata file is written in place, not temp + fsync + rename',
+    file: 'src/storage/session-metadata.ts',
+    from: "const handle = await this.openFile(temp, 'wx', 0o600);",
+    to: "const handle = await this.openFile(this.file, 'w', 0o600);",
+  },
+  {
+    bug: 'a remote logout is taken for a connection loss (the unlinked session is reconnected forever)',
+    file: 'src/session/session-lifecycle.ts',
+    from: "if (event.reason === 'LOGOUT')",
+    to: "if (event.reason === 'LOGOUT_')",
+  },
+  {
+    bug: 'UNPAIRED as a socket state is taken for a logout (the session is wiped on a network blip)',
+    file: 'src/session/session-lifecycle.ts',
+    from: "if (event.reason === 'LOGOUT')",
+    to: "if (event.reason === 'LOGOUT' || event.reason === 'UNPAIRED')",
+  },
+  {
+    bug: 'closing a client logs out instead of destroying (every restart unpairs)',
+    file: 'src/session/client-teardown.ts',
+    from: 'await withTimeout(handle.client.destroy(), DESTROY_TIMEOUT_MS',
+    to: 'await withTimeout(handle.client.logout(), DESTROY_TIMEOUT_MS',
+  },
+  {
+    bug: 'the reconnect delay is not capped',
+    file: 'src/common/backoff.ts',
+    from: 'return Math.round(Math.min(policy.maxMs, jittered));',
+    to: 'return Math.round(jittered);',
+  },
+  {
+    bug: 'the first reconnect waits twice the base delay',
+    file: 'src/common/backoff.ts',
+    from: 'Math.min(attempt - 1, 30)',
+    to: 'Math.min(attempt, 30)',
+  },
+  {
+    bug: 'the watchdog probes once and never again',
+    file: 'src/session/watchdog.ts',
+    from: 'if (failure === null) this.schedule(client);',
+    to: 'if (failure === null) return;',
+  },
+  {
+    bug: 'events from a retired client still count (a client being torn down moves the state)',
+    file: 'src/session/client-slot.ts',
+    from: 'if (handle?.generation === generation) onEvent(handle, event);',
+    to: 'if (handle) onEvent(handle, event);',
+  },
+  {
+    bug: 'health fails while waiting for a QR (Render restarts a daemon that only needs a scan)',
+    file: 'src/http/routes/health.ts',
+    from: "return state === 'ready' ? 'pass' : 'warn';",
+    to: "return state === 'ready' ? 'pass' : 'fail';",
+  },
+  {
+    bug: 'without ADMIN_TOKEN, every client is admin',
+    file: 'src/http/admin-auth.ts',
+    from: "return isLoopbackAddress(facts.remoteAddress) ? 'granted' : 'forbidden';",
+    to: "return 'granted';",
+  },
+  {
+    bug: 'the QR payload leaks into the public snapshot (SSE, status)',
+    file: 'src/http/public-snapshot.ts',
+    from: 'hasQr: snapshot.qr !== null,',
+    to: 'hasQr: snapshot.qr !== null, qr: snapshot.qr?.payload,',
+  },
+  {
+    bug: 'concurrent clears are not shared (two logouts, two wipes, two browsers)',
+    file: 'src/session/session-supervisor.ts',
+    from: 'this.clearPromise ??= this.lifecycle.queue.run',
+    to: 'this.clearPromise = this.lifecycle.queue.run',
+  },
+  {
+    bug: 'a live lock holder is taken for a stale one (two daemons on one session)',
+    file: 'src/storage/instance-lock.ts',
+    from: "return { kind: 'alive' };",
+    to: "return { kind: 'stale', reason: 'mutated' };",
+  },
+  {
+    bug: 'a metadata update forgets the fields it does not set',
+    file: 'src/storage/session-metadata.ts',
+    from: 'return this.store({ ...(await this.load()), ...defined });',
+    to: 'return this.store({ ...EMPTY_METADATA, ...defined });',
+  },
+  {
+    bug: 'bodies up to 16 MB are accepted',
+    file: 'src/http/body-limits.ts',
+    from: "const BODY_LIMIT = '16kb';",
+    to: "const BODY_LIMIT = '16mb';",
+  },
+  {
+    bug: 'a field named token is logged as it is',
+    file: 'src/logging/redact.ts',
+    from: '|cookie|set-cookie|token|',
+    to: '|cookie|set-cookie|',
+  },
+  {
+    bug: 'a QR for a saved session is not reported as expired',
+    file: 'src/session/session-lifecycle.ts',
+    from: 'const expired = this.holder.snapshot.sessionExpired || this.pairing.paired;',
+    to: 'const expired = this.holder.snapshot.sessionExpired;',
+  },
+  {
+    bug: 'a refused transition is applied anyway',
+    file: 'src/session/state-holder.ts',
+    from: 'if (!isAllowedTransition(previous, state)) {',
+    to: 'if (!isAllowedTransition(previous, state) && false) {',
+  },
+];
+
+const ROOT = path.resolve(__dirname, '..');
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const originals = new Map<string, string>();
+
+function restoreAll(): void {
+  for (const [file, content] of originals) writeFileSync(file, content);
+}
+process.on('SIGINT', () => {
+  restoreAll();
+  process.exit(130);
+});
+
+function apply(mutation: Mutation): void {
+  const file = path.join(ROOT, mutation.file);
+  const content = originals.get(file) ?? readFileSync(file, 'utf8');
+  originals.set(file, content);
+  const at = content.indexOf(mutation.from);
+  if (at === -1 || content.indexOf(mutation.from, at + 1) !== -1) {
+    throw new Error(`mutation "${mutation.bug}": the text to change is not in ${mutation.file} exactly once; update scripts/mutate.ts`);
+  }
+  writeFileSync(file, content.slice(0, at) + mutation.to + content.slice(at + mutation.from.length));
+}
+
+function main(): void {
+  const selected = MUTATIONS.filter((m) => only === undefined || m.bug.includes(only));
+  const survived: Mutation[] = [];
+  selected.forEach((mutation, index) => {
+    process.stdout.write(`[${index + 1}/${selected.length}] ${mutation.bug} ... `);
+    try {
+      apply(mutation);
+      const run = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'run-tests.mjs'), 'unit', 'http'], { cwd: ROOT, stdio: 'ignore' });
+      const killed = run.status !== 0;
+      process.stdout.write(killed ? 'killed\n' : 'SURVIVED\n');
+      if (!killed) survived.push(mutation);
+    } finally {
+      restoreAll();
+    }
+  });
+  process.stdout.write(`\n${selected.length - survived.length} of ${selected.length} mutations killed.\n`);
+  for (const mutation of survived) process.stdout.write(`  survived: ${mutation.bug} (${mutation.file})\n`);
+  process.exit(survived.length === 0 ? 0 : 1);
+}
+
+main();
