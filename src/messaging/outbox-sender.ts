@@ -1,0 +1,185 @@
+import { computeBackoff } from '../common/backoff';
+import type { Clock, TimerHandle } from '../common/clock';
+import { AppError, describeError } from '../errors';
+import type { Logger } from '../logging/logger';
+import type { SessionSnapshot } from '../session/session-state';
+import type { WaClient } from '../whatsapp/wa-client';
+import type { WebhookEventDraft } from '../webhooks/webhook-store';
+import type { MessageStatusEvent } from '../webhooks/event-drafts';
+import type { OutboxError, OutboxRecord, OutboxStore } from './outbox-store';
+import type { SendPacer } from './send-pacer';
+
+/** What the sender needs of the session: whether it is ready, and the live client while it is. */
+export interface SendingSession {
+  snapshot(): SessionSnapshot;
+  subscribe(listener: (snapshot: SessionSnapshot) => void): () => void;
+  withClient<T>(use: (client: WaClient) => Promise<T>): Promise<T>;
+}
+
+export interface SenderOptions {
+  readonly store: OutboxStore;
+  readonly session: SendingSession;
+  readonly pacer: SendPacer;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Attempts before a message that keeps failing for no clear reason is `failed`. */
+  readonly maxAttempts: number;
+  /** The webhook events a status change of `record` brings (none for bot replies); committed with it. */
+  readonly statusEvents: (record: OutboxRecord, status: MessageStatusEvent, error: OutboxError | null) => readonly WebhookEventDraft[];
+  /** After a status change with events was committed (the webhook deliverer looks at once). */
+  readonly onEventsCommitted?: () => void;
+  readonly random?: () => number;
+}
+
+/** Retries after a transient failure: 2 s, 4 s, ... up to a minute. */
+const RETRY = { baseMs: 2_000, maxMs: 60_000 };
+/** Chats looked at per round: their first waiting message each. */
+const HEADS = 200;
+
+/** Failures no retry can fix. */
+const PERMANENT = /invalid wid|wid error|not a (user|valid) wid|no lid for user/i;
+
+/**
+ * Delivers the outbox while the session is `ready`: one message at a time, in order per chat,
+ * paced by the shared budget. Not ready means the messages wait (across restarts: they are on
+ * disk). Each send is committed as `sending` before WhatsApp is asked and as `sent` right after
+ * it took the message; a crash between the two sends it again at the next start (at least once).
+ */
+export class OutboxSender {
+  private running = false;
+  private pumping: Promise<void> | null = null;
+  private again = false;
+  private timer: TimerHandle | null = null;
+  private unsubscribe: (() => void) | null = null;
+  /** Numbers WhatsApp was asked about in this process: the chat id it answered, or null. */
+  private readonly resolved = new Map<string, string | null>();
+  private readonly log: Logger;
+  private readonly random: () => number;
+
+  constructor(private readonly options: SenderOptions) {
+    this.log = options.logger.child({ component: 'outbox' });
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Requeues what a stopped daemon left mid-send, then sends whenever the session is ready. */
+  async start(): Promise<void> {
+    const interrupted = await this.options.store.requeueInterrupted(this.options.clock.now());
+    if (interrupted > 0) this.log.warn(`${interrupted} messages were being sent when the daemon stopped; they are sent again (WhatsApp may show them twice)`);
+    this.running = true;
+    this.unsubscribe = this.options.session.subscribe((snapshot) => {
+      if (snapshot.state === 'ready') this.kick();
+    });
+    this.kick();
+  }
+
+  /** Stops taking new messages; a send in flight finishes (and is committed) first. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.unsubscribe?.();
+    this.clearTimer();
+    await this.pumping;
+  }
+
+  /** A message was queued, or the session became ready: look now. */
+  kick(): void {
+    if (!this.running) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = this.pump()
+      .catch((error: unknown) => {
+        this.log.error('The outbox could not be read; trying again shortly', { error: describeError(error) });
+        this.arm(5_000);
+      })
+      .finally(() => {
+        this.pumping = null;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async pump(): Promise<void> {
+    while (this.running && this.options.session.snapshot().state === 'ready') {
+      const now = this.options.clock.now();
+      const heads = (await this.options.store.heads(HEADS)).filter((head) => head.status === 'queued');
+      if (heads.length === 0) return;
+      const readyAt = (head: OutboxRecord): number => Math.max(head.nextAttemptAt, this.options.pacer.readyAt(head.chatId));
+      const next = heads.find((head) => readyAt(head) <= now);
+      if (!next) {
+        this.arm(Math.min(...heads.map(readyAt)) - now);
+        return;
+      }
+      await this.send(next);
+    }
+  }
+
+  private async send(record: OutboxRecord): Promise<void> {
+    const { store, session, pacer, clock } = this.options;
+    await store.markSending(record.id);
+    try {
+      const chatId = await this.resolveChat(record.chatId);
+      if (chatId === null) {
+        return await this.fail(record, { code: 'NOT_ON_WHATSAPP', message: `${record.chatId.replace(/@c\.us$/, '')} is not on WhatsApp.` });
+      }
+      pacer.take(record.chatId);
+      const quote = record.replyTo === null ? {} : { quotedMessageId: record.replyTo };
+      const sent = await session.withClient((client) => client.sendText(chatId, record.text, quote));
+      const events = this.options.statusEvents({ ...record, waMessageId: sent.id }, 'sent', null);
+      await store.markSent(record.id, { waMessageId: sent.id, sentAt: clock.now() }, events);
+      if (events.length > 0) this.options.onEventsCommitted?.();
+    } catch (error) {
+      await this.failed(record, error);
+    }
+  }
+
+  /** The chat id WhatsApp knows for a number (asked once per process); groups are taken as given. */
+  private async resolveChat(chatId: string): Promise<string | null> {
+    if (!chatId.endsWith('@c.us')) return chatId;
+    if (this.resolved.has(chatId)) return this.resolved.get(chatId) ?? null;
+    const answer = await this.options.session.withClient((client) => client.resolveNumber(chatId.slice(0, -'@c.us'.length)));
+    this.resolved.set(chatId, answer);
+    return answer;
+  }
+
+  private async failed(record: OutboxRecord, error: unknown): Promise<void> {
+    const message = describeError(error);
+    if (error instanceof AppError && error.code === 'NOT_READY') {
+      // Never reached WhatsApp: it waits for ready, and the attempt does not count.
+      await this.options.store.markRetry(record.id, { error: { code: 'NOT_READY', message }, nextAttemptAt: this.options.clock.now(), attempted: false });
+      return;
+    }
+    if ((error instanceof AppError && error.code === 'INVALID_CHAT') || PERMANENT.test(message)) {
+      return this.fail(record, { code: 'INVALID_CHAT', message });
+    }
+    const attempts = record.attempts + 1;
+    if (attempts >= this.options.maxAttempts) {
+      return this.fail(record, { code: 'SEND_FAILED', message: `Gave up after ${attempts} attempts: ${message}` });
+    }
+    const delay = computeBackoff(attempts, RETRY, this.random);
+    this.log.warn(`Sending ${record.id} failed (${message}); trying again in ${delay} ms`, { attempt: attempts });
+    await this.options.store.markRetry(record.id, { error: { code: 'SEND_ERROR', message }, nextAttemptAt: this.options.clock.now() + delay, attempted: true });
+  }
+
+  private async fail(record: OutboxRecord, error: OutboxError): Promise<void> {
+    this.log.warn(`Message ${record.id} to ${record.chatId} failed: ${error.message}`, { code: error.code });
+    const events = this.options.statusEvents(record, 'failed', error);
+    await this.options.store.markFailed(record.id, error, this.options.clock.now(), events);
+    if (events.length > 0) this.options.onEventsCommitted?.();
+  }
+
+  private arm(ms: number): void {
+    this.clearTimer();
+    this.timer = this.options.clock.setTimeout(() => {
+      this.timer = null;
+      this.kick();
+    }, Math.max(10, ms));
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) this.options.clock.clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

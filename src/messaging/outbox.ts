@@ -1,0 +1,58 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Clock } from '../common/clock';
+import { AppError, describeError } from '../errors';
+import type { EnqueueResult, OutboxCounts, OutboxPage, OutboxRecord, OutboxSource, OutboxStatus, OutboxStore } from './outbox-store';
+import type { SendRequest } from './send-request';
+
+export interface OutboxOptions {
+  readonly store: OutboxStore;
+  readonly clock: Clock;
+  /** Told of every newly queued message (the sender looks at once). */
+  readonly onQueued: () => void;
+}
+
+/** What applications and the bot put in: accepted only once it is committed. */
+export class Outbox {
+  constructor(private readonly options: OutboxOptions) {}
+
+  /**
+   * Commits `request` and only then resolves: the message survives a crash from here on. With
+   * an idempotency key, the same key and body again finds the message already accepted (nothing
+   * more is sent); the same key with another body is a conflict.
+   */
+  async accept(request: SendRequest, source: OutboxSource, idempotencyKey: string | null = null): Promise<EnqueueResult> {
+    const fingerprint = createHash('sha256').update(JSON.stringify([request.chatId, request.text, request.replyTo])).digest('hex');
+    let result: EnqueueResult;
+    try {
+      result = await this.options.store.enqueue({
+        id: `msg_${randomUUID()}`,
+        chatId: request.chatId,
+        text: request.text,
+        replyTo: request.replyTo,
+        source,
+        createdAt: this.options.clock.now(),
+        idempotency: idempotencyKey === null ? null : { key: idempotencyKey, fingerprint },
+      });
+    } catch (error) {
+      throw new AppError(
+        'STORAGE_FAILED',
+        `The message could not be stored (${describeError(error)}), so it was not accepted. To resolve, check the disk under AUTH_PATH, then send it again (with the same Idempotency-Key, if any).`,
+        { cause: error },
+      );
+    }
+    if (result.kind === 'created') this.options.onQueued();
+    return result;
+  }
+
+  get(id: string): Promise<OutboxRecord | null> {
+    return this.options.store.get(id);
+  }
+
+  list(options: { readonly status?: OutboxStatus; readonly limit: number; readonly before?: number }): Promise<OutboxPage> {
+    return this.options.store.list(options);
+  }
+
+  counts(): Promise<OutboxCounts> {
+    return this.options.store.counts(this.options.clock.now());
+  }
+}
