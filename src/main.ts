@@ -8,6 +8,7 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import { createShutdown } from './app/shutdown';
 import { createQrAnnouncer } from './app/announce-qr';
+import { buildMessaging } from './app/build-messaging';
 import { installSafetyNets } from './app/safety-nets';
 import { createDispatcher } from './bot/dispatch-message';
 import { COMMANDS } from './bot/commands';
@@ -34,13 +35,31 @@ import { wwebjsClientFactory } from './whatsapp/client-factory';
 
 /** How often the picture of the saved session is refreshed, off the request path. */
 const INSPECT_INTERVAL_MS = 60_000;
+/** A signal that arrives while the daemon starts ends it this long after, orderly or not. */
+const EARLY_SIGNAL_EXIT_MS = 20_000;
 /** `public/` at the package root, whether this runs from `src/` (tsx) or `dist/src/`. */
 const PUBLIC_DIR = path.join(findPackageRoot(__dirname), 'public');
 
 async function main(): Promise<void> {
+  // Listen for signals before anything else: once HTTP answers, a message can be accepted, and
+  // a SIGTERM with no handler yet would end the process without the orderly stop. Until the
+  // shutdown is built, a signal is held and acted on as soon as it is.
+  let shutdown: ((signal: string) => void) | null = null;
+  let pendingSignal: NodeJS.Signals | null = null;
+  let startHung: NodeJS.Timeout | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (shutdown) return shutdown(signal);
+    if (pendingSignal !== null) return;
+    pendingSignal = signal;
+    // Should the start itself hang, the signal must still end the process.
+    startHung = setTimeout(() => process.exit(1), EARLY_SIGNAL_EXIT_MS).unref();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
   dotenv.config({ quiet: true });
   const config = readConfigOrExit();
-  const secrets = new LiveSecrets([config.adminToken]);
+  const secrets = new LiveSecrets([config.adminToken, config.apiToken, config.webhooks.secret]);
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, secrets: () => secrets.list() });
   const browser = findBrowserOrExit(config, logger);
   const paths = sessionPaths(config.authPath, config.clientId);
@@ -71,17 +90,22 @@ async function main(): Promise<void> {
     measureBrowserMemory: async () => (await measureProcesses((await findProfileProcesses(paths.profileDir)).map((p) => p.pid))).pss,
     onQr: createQrAnnouncer({ secrets, logger, printToLog: config.qrInLogs }),
   });
-  supervisor.addMessageSink(
-    createDispatcher({
-      commands: COMMANDS,
-      prefix: config.botPrefix,
-      logger,
-      session: () => supervisor.snapshot(),
-      reply: async (message, text) => {
-        await supervisor.withClient((client) => client.sendText(message.chatId, text, { quotedMessageId: message.id }));
-      },
-    }),
-  );
+  const messaging = buildMessaging({ config, databaseFile: paths.databaseFile, session: supervisor, clock: systemClock, logger });
+  const dispatch = createDispatcher({
+    commands: COMMANDS,
+    prefix: config.botPrefix,
+    logger,
+    session: () => supervisor.snapshot(),
+    // Bot replies go through the outbox too: committed, paced with API sends, in order per chat.
+    reply: async (message, text) => {
+      await messaging.outbox.accept({ chatId: message.chatId, text, replyTo: message.id }, 'bot');
+    },
+  });
+  // The webhook event is committed before the bot sees the message.
+  supervisor.addMessageSink(async (message) => {
+    await messaging.events.incoming(message);
+    await dispatch(message);
+  });
 
   // HTTP first: Render's health check and the operator get an answer long before Chromium is up.
   let shuttingDown = false;
@@ -91,6 +115,7 @@ async function main(): Promise<void> {
     config,
     logger,
     clock: systemClock,
+    messaging,
     publicDir: PUBLIC_DIR,
     isShuttingDown: () => shuttingDown,
   });
@@ -104,9 +129,10 @@ async function main(): Promise<void> {
   }
 
   const stopInspecting = store.startAutoRefresh(INSPECT_INTERVAL_MS);
+  await messaging.start();
   void supervisor.start().catch((error: unknown) => logger.error('Start failed', { error: describeError(error) }));
 
-  const shutdown = createShutdown({
+  shutdown = createShutdown({
     logger,
     clock: systemClock,
     timeoutMs: config.timeouts.shutdownMs,
@@ -119,14 +145,16 @@ async function main(): Promise<void> {
         server.closeAllConnections();
       },
       stopBackground: stopInspecting,
+      stopMessaging: () => messaging.stop(),
       stopSession: () => supervisor.stop(),
+      closeStorage: () => messaging.close(),
       releaseLock: () => lock.release(),
       flushLogs: () => new Promise<void>((resolve) => logger.end(resolve)),
     },
   });
   installSafetyNets(process, supervisor, logger, shutdown);
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  clearTimeout(startHung);
+  if (pendingSignal !== null) shutdown(pendingSignal);
 }
 
 function readConfigOrExit(): Config {

@@ -8,8 +8,12 @@ export interface ShutdownSteps {
   closeHttp(): void;
   /** Stop background work that reads the disk. */
   stopBackground(): void;
+  /** Let a send in flight finish and commit, stop webhook deliveries. */
+  stopMessaging(): Promise<void>;
   /** Close the browser keeping the session (bounded by the supervisor itself). */
   stopSession(): Promise<void>;
+  /** Close the database: last of the session's writers, so its final state change is committed too. */
+  closeStorage(): void;
   releaseLock(): Promise<void>;
   /** Flush the log; the process exits when this settles or after a short grace. */
   flushLogs(): Promise<void>;
@@ -47,7 +51,9 @@ export function createShutdown(options: ShutdownOptions): (signal: string) => vo
     void (async () => {
       guard(logger, 'Closing HTTP failed', () => steps.closeHttp());
       guard(logger, 'Stopping background work failed', () => steps.stopBackground());
+      await steps.stopMessaging().catch((error: unknown) => logger.error('Stopping the outbox and webhooks failed', { error: describeError(error) }));
       await steps.stopSession().catch((error: unknown) => logger.error('Stopping the session failed', { error: describeError(error) }));
+      guard(logger, 'Closing the database failed', () => steps.closeStorage());
       await steps.releaseLock().catch((error: unknown) => logger.warn('Releasing the instance lock failed', { error: describeError(error) }));
       clock.clearTimeout(hardStop);
       logger.info('Stopped');

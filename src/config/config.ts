@@ -1,4 +1,24 @@
 import type { LogLevel } from '../logging/log-levels';
+import type { WebhookEventType } from '../webhooks/webhook-store';
+
+/** The outbox's budget toward WhatsApp. */
+export interface SendConfig {
+  readonly ratePerMinute: number;
+  readonly burst: number;
+  readonly chatGapMs: number;
+  readonly maxAttempts: number;
+}
+
+export interface WebhookConfig {
+  /** Every event goes to each of these. Empty: no webhooks. */
+  readonly urls: readonly string[];
+  /** `whsec_<base64>`; null when no webhooks are set up. A secret: never logged. */
+  readonly secret: string | null;
+  readonly events: readonly WebhookEventType[];
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  readonly maxAgeMs: number;
+}
 
 /** The daemon's configuration: validated once at start (`load-config.ts`), then frozen. */
 export interface Config {
@@ -24,6 +44,8 @@ export interface Config {
   /** Extra Chromium flags, appended after the daemon's own. */
   readonly chromiumArgs: readonly string[];
   readonly adminToken: string | null;
+  /** May send and read messages and read the session's status; nothing else. */
+  readonly apiToken: string | null;
   readonly logLevel: LogLevel;
   readonly logFormat: 'json' | 'pretty';
   /** Print the pairing QR to the log as a terminal QR (for log viewers such as Render's). */
@@ -49,4 +71,6 @@ export interface Config {
   /** Restart the browser (keeping the session) when its processes' PSS exceeds this; 0 = off. */
   readonly browserMemoryLimitMb: number;
   readonly botPrefix: string;
+  readonly send: SendConfig;
+  readonly webhooks: WebhookConfig;
 }

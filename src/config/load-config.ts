@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Config } from './config';
 import { ConfigError } from './config-error';
 import { EnvReader } from './env-reader';
+import { readSendConfig, readWebhookConfig } from './read-messaging';
 import { LOG_LEVELS } from '../logging/log-levels';
 import { sessionPaths } from '../storage/session-paths';
 
@@ -57,6 +58,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
       `ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters. To resolve, generate one with: openssl rand -hex 24`,
     );
   }
+  const apiToken = read.raw('API_TOKEN') ?? null;
+  if (apiToken !== null && apiToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    read.fail(`API_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters. To resolve, generate one with: openssl rand -hex 24`);
+  }
+  if (apiToken !== null && apiToken === adminToken) {
+    read.fail('API_TOKEN must differ from ADMIN_TOKEN: an application given the API token must not be able to clear the session. To resolve, generate another one.');
+  }
 
   const baseMs = read.integer('RECONNECT_BASE_MS', 5_000, 100, HOUR_MS, 'The first reconnect delay; default 5000.');
   const maxMs = read.integer('RECONNECT_MAX_MS', 30_000, 100, HOUR_MS, 'The reconnect delay cap; default 30000.');
@@ -79,6 +87,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     chromePath: read.raw('CHROME_PATH') ?? read.raw('PUPPETEER_EXECUTABLE_PATH') ?? null,
     chromiumArgs: splitArgs(read.raw('CHROMIUM_ARGS')),
     adminToken,
+    apiToken,
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, 'pretty'),
     qrInLogs: read.boolean('QR_IN_LOGS', true),
@@ -98,6 +107,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     },
     browserMemoryLimitMb: read.integer('BROWSER_MEMORY_LIMIT_MB', 0, 0, 1_000_000, '0 turns the memory watchdog off.'),
     botPrefix: read.string('BOT_PREFIX', '!'),
+    send: readSendConfig(read),
+    webhooks: readWebhookConfig(read),
   };
 
   if (read.problems.length > 0) throw new ConfigError(read.problems);

@@ -1,6 +1,9 @@
 import type { Clock } from '../common/clock';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
+import type { BacklogMonitor } from '../messaging/backlog';
+import type { Outbox } from '../messaging/outbox';
+import type { WebhookStore } from '../webhooks/webhook-store';
 import type { SessionInspector } from '../storage/session-info';
 import type { SessionControl } from '../session/session-state';
 
@@ -9,8 +12,15 @@ export interface AppDeps {
   readonly session: SessionControl;
   /** Read through `current()` only: request handlers never walk the profile. */
   readonly inspector: SessionInspector;
-  readonly config: Pick<Config, 'adminToken' | 'clientId' | 'authPath' | 'sessionDir'>;
+  readonly config: Pick<Config, 'adminToken' | 'apiToken' | 'clientId' | 'authPath' | 'sessionDir' | 'webhooks'>;
   readonly logger: Logger;
+  /** Sending and webhooks: the outbox, the deliveries, and how far behind they are. */
+  readonly messaging: {
+    readonly outbox: Outbox;
+    readonly webhooks: WebhookStore;
+    readonly deliverer: { kick(): void };
+    readonly backlog: Pick<BacklogMonitor, 'current'>;
+  };
   /** Folder holding `qr.html` and `assets/`. */
   readonly publicDir: string;
   readonly clock: Clock;

@@ -3,7 +3,10 @@
  * `message` is what is saved on disk (status) or what happened (clear), `stateMessage` is what
  * the session's state means (status, health detail, events).
  */
+import type { Backlog } from '../messaging/backlog';
+import type { OutboxCounts, OutboxError, OutboxStatus } from '../messaging/outbox-store';
 import type { PairedAccount, SessionCounters, SessionState } from '../session/session-state';
+import type { DeliveryCounts, DeliveryStatus, WebhookEventType } from '../webhooks/webhook-store';
 
 /** The snapshot as the admin page sees it: everything but the QR payload, which is a secret. */
 export interface PublicSnapshot {
@@ -35,6 +38,8 @@ export interface SessionStatusBody extends SavedSession, PublicSnapshot {
   /** When the saved session was last looked at. */
   readonly checkedAt: string;
   readonly counters: SessionCounters;
+  /** The outbox: how much waits, and how long the oldest has waited. */
+  readonly outbox: OutboxCounts;
 }
 
 export type HealthStatus = 'pass' | 'warn' | 'fail';
@@ -54,6 +59,15 @@ export interface HealthBody {
     readonly authPath: string;
     readonly clientId: string;
   };
+  /** Whether the sender and the deliverer keep up (counted every few seconds). */
+  readonly backlog?: BacklogBody | null;
+  /** How many URLs get events; 0 = no webhooks set up (WEBHOOK_URL). */
+  readonly webhooks?: { readonly urls: number; readonly events: readonly string[] };
+}
+
+/** How far behind the sender and the deliverer are, counted at `checkedAt`. */
+export interface BacklogBody extends Omit<Backlog, 'checkedAt'> {
+  readonly checkedAt: string;
 }
 
 /** `GET /api/qr`. */
@@ -72,4 +86,48 @@ export interface ClearBody {
 /** Every error. */
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string };
+}
+
+/** `POST /api/messages`: the message as committed. */
+export interface AcceptedMessageBody {
+  readonly id: string;
+  readonly status: OutboxStatus;
+  /** The normalized chat id. */
+  readonly to: string;
+  readonly createdAt: string;
+}
+
+/** `GET /api/messages/<id>`. */
+export interface MessageBody extends AcceptedMessageBody {
+  readonly sentAt: string | null;
+  readonly waMessageId: string | null;
+  readonly attempts: number;
+  readonly error: OutboxError | null;
+}
+
+/** `GET /api/messages`: newest first; pass `next` as `before` for the next page. */
+export interface MessagePageBody {
+  readonly messages: readonly MessageBody[];
+  readonly next: string | null;
+}
+
+export interface DeliveryBody {
+  readonly id: string;
+  /** The `webhook-id` of the event. */
+  readonly eventId: string;
+  readonly type: WebhookEventType;
+  readonly url: string;
+  readonly status: DeliveryStatus;
+  readonly attempts: number;
+  readonly createdAt: string;
+  readonly nextAttemptAt: string | null;
+  readonly deliveredAt: string | null;
+  readonly lastError: string | null;
+  readonly lastStatusCode: number | null;
+}
+
+/** `GET /api/webhooks/deliveries`. */
+export interface DeliveryListBody {
+  readonly deliveries: readonly DeliveryBody[];
+  readonly counts: DeliveryCounts;
 }

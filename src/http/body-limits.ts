@@ -1,6 +1,8 @@
 import express, { type RequestHandler } from 'express';
 
 const BODY_LIMIT = '16kb';
+/** A text of 65,536 characters, each up to 6 bytes once escaped in JSON, fits. */
+export const MESSAGE_BODY_LIMIT = '1mb';
 
 /**
  * JSON bodies are parsed (malformed -> 400); any other body is read and dropped. Both stop
@@ -11,4 +13,9 @@ export function createBodyLimits(): RequestHandler[] {
     express.json({ limit: BODY_LIMIT, strict: true }),
     express.raw({ limit: BODY_LIMIT, type: () => true }),
   ];
+}
+
+/** `POST /api/messages` takes texts up to 65,536 characters; mounted before the general limits, which then skip the parsed body. */
+export function createMessageBodyLimit(): RequestHandler {
+  return express.json({ limit: MESSAGE_BODY_LIMIT, strict: true });
 }

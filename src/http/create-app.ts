@@ -1,11 +1,13 @@
 import express from 'express';
 import { createAdminAuth } from './admin-auth';
 import type { AppDeps } from './app-deps';
-import { createBodyLimits } from './body-limits';
+import { createBodyLimits, createMessageBodyLimit } from './body-limits';
 import { createErrorHandler, notFound } from './error-handler';
 import { adminPageRoutes } from './routes/admin-page';
 import { eventRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
+import { messageRoutes } from './routes/messages';
+import { webhookRoutes } from './routes/webhooks';
 import { qrRoutes } from './routes/qr';
 import { sessionRoutes } from './routes/session';
 import { securityHeaders } from './security-headers';
@@ -19,7 +21,7 @@ export type { AppDeps } from './app-deps';
 export function createApp(deps: AppDeps): express.Express {
   const logger = deps.logger.child({ component: 'http' });
   const scoped: AppDeps = { ...deps, logger };
-  const auth = createAdminAuth(deps.config.adminToken, logger);
+  const auth = createAdminAuth({ admin: deps.config.adminToken, api: deps.config.apiToken }, logger);
 
   const app = express();
   app.disable('x-powered-by');
@@ -27,11 +29,14 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', false);
 
   app.use(securityHeaders);
+  app.post('/api/messages', createMessageBodyLimit());
   app.use(createBodyLimits());
   app.use(healthRoutes(scoped, auth));
   app.use(sessionRoutes(scoped, auth));
   app.use(qrRoutes(scoped, auth));
   app.use(eventRoutes(scoped, auth));
+  app.use(messageRoutes(scoped, auth));
+  app.use(webhookRoutes(scoped, auth));
   app.use(adminPageRoutes(scoped, auth));
   app.use(notFound);
   app.use(createErrorHandler(logger));

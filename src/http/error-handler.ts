@@ -12,6 +12,16 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   AUTH_PATH_UNWRITABLE: 500,
   NO_QR: 404,
   NOT_READY: 503,
+  STORAGE_FAILED: 500,
+  NOT_ON_WHATSAPP: 422,
+  IDEMPOTENCY_KEY_REUSED: 409,
+  INVALID_RECIPIENT: 400,
+  INVALID_TEXT: 400,
+  INVALID_REPLY_TO: 400,
+  INVALID_IDEMPOTENCY_KEY: 400,
+  UNKNOWN_FIELD: 400,
+  INVALID_QUERY: 400,
+  DELIVERY_NOT_RETRYABLE: 409,
   INVALID_CHAT: 422,
   SHUTTING_DOWN: 503,
   CLEAR_FAILED: 500,
@@ -47,7 +57,7 @@ function fromLibraryError(error: unknown): AppError | null {
     case 'entity.parse.failed':
       return new AppError('BAD_REQUEST', 'The request body is not valid JSON. To resolve, fix the JSON or send no body.');
     case 'entity.too.large':
-      return new AppError('PAYLOAD_TOO_LARGE', 'The request body is over 16 kB. This API takes small JSON bodies or none.');
+      return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large: 1 MB for POST /api/messages, 16 kB everywhere else.');
     case 'encoding.unsupported':
     case 'charset.unsupported':
     case 'request.aborted':

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BASIC_CHALLENGE, decideAdminAccess, presentedToken } from '../../src/http/admin-auth';
+import { BASIC_CHALLENGE, decideAccess, decideAdminAccess, presentedToken, type Scope } from '../../src/http/admin-auth';
 import { isLoopbackAddress } from '../../src/http/is-loopback';
 import { FakeSession, WITH_QR } from '../support/fake-session';
 import { basic, bearer, startApp, TOKEN, type TestApp } from './support/start-app';
@@ -57,6 +57,29 @@ describe('decideAdminAccess', () => {
     for (const remoteAddress of ['10.0.0.5', '192.168.1.2', '::ffff:10.0.0.5', '2001:db8::1', '::2', undefined, 'localhost']) {
       assert.equal(decideAdminAccess(null, { authorization: `Bearer ${TOKEN}`, remoteAddress }), 'forbidden', String(remoteAddress));
     }
+  });
+
+  it('scopes: the API token covers API routes only, the admin token both; without ADMIN_TOKEN loopback is the admin', () => {
+    const API = 'api-token-for-an-application';
+    const remote = '203.0.113.9';
+    const decide = (tokens: { admin: string | null; api: string | null }, token: string | undefined, remoteAddress: string, scope: Scope) =>
+      decideAccess(tokens, { authorization: token === undefined ? undefined : `Bearer ${token}`, remoteAddress }, scope);
+    const both = { admin: TOKEN, api: API };
+    assert.equal(decide(both, API, remote, 'api'), 'granted');
+    assert.equal(decide(both, TOKEN, remote, 'api'), 'granted');
+    assert.equal(decide(both, TOKEN, remote, 'admin'), 'granted');
+    assert.equal(decide(both, API, remote, 'admin'), 'insufficient', 'a valid token, the wrong scope');
+    assert.equal(decide(both, API, '127.0.0.1', 'admin'), 'insufficient', 'with ADMIN_TOKEN set, loopback is no admin');
+    assert.equal(decide(both, undefined, '127.0.0.1', 'api'), 'unauthorized');
+    assert.equal(decide(both, 'wrong', remote, 'api'), 'unauthorized');
+    const apiOnly = { admin: null, api: API };
+    assert.equal(decide(apiOnly, API, remote, 'api'), 'granted');
+    assert.equal(decide(apiOnly, undefined, remote, 'api'), 'unauthorized', 'the API token would help');
+    assert.equal(decide(apiOnly, undefined, '::1', 'api'), 'granted', 'this machine is the admin');
+    assert.equal(decide(apiOnly, undefined, '::1', 'admin'), 'granted');
+    assert.equal(decide(apiOnly, API, remote, 'admin'), 'insufficient');
+    assert.equal(decide(apiOnly, undefined, remote, 'admin'), 'forbidden', 'no token could help');
+    assert.equal(decide({ admin: null, api: null }, undefined, remote, 'api'), 'forbidden');
   });
 
   it('reads the token of Bearer and Basic credentials', () => {

@@ -62,6 +62,8 @@ describe('GET /api/health', () => {
 
   it('gives the detail to authorized callers only', async () => {
     session.set({ ...READY });
+    await app.stores.outbox.accept({ chatId: '15550001111@c.us', text: 'waiting', replyTo: null }, 'api');
+    await app.stores.backlog.refresh();
     for (const headers of [bearer(), basic()]) {
       const { res, body } = await health(app, headers);
       assert.equal(res.status, 200);
@@ -80,6 +82,10 @@ describe('GET /api/health', () => {
         authPath: '/data/auth',
         clientId: 'test-bot',
       });
+      assert.equal(body.backlog?.outbox.queued, 1, 'the sender is one message behind');
+      assert.equal(body.backlog?.webhooks.dead, 0);
+      assert.equal(body.backlog?.checkedAt, '2025-01-02T04:00:00.000Z');
+      assert.deepEqual(body.webhooks, { urls: 1, events: ['message', 'message.status', 'session.status'] });
     }
     for (const headers of [{}, bearer('wrong'), basic('wrong')]) {
       const { res, body } = await health(app, headers);

@@ -192,11 +192,14 @@ export class Daemon {
     return `http://127.0.0.1:${this.port}${route}`;
   }
 
-  /** An admin request (Bearer token) unless `auth: false`. */
-  async request(method: string, route: string, auth = true): Promise<{ status: number; body: unknown; headers: Headers }> {
+  /** `auth`: send the admin token; `json`: a JSON body to send. */
+  async request(method: string, route: string, auth = true, json?: unknown): Promise<{ status: number; body: unknown; headers: Headers }> {
+    const headers: Record<string, string> = auth ? { Authorization: `Bearer ${ADMIN_TOKEN}` } : {};
+    if (json !== undefined) headers['Content-Type'] = 'application/json';
     const response = await fetch(this.url(route), {
       method,
-      headers: auth ? { Authorization: `Bearer ${ADMIN_TOKEN}` } : {},
+      headers,
+      ...(json === undefined ? {} : { body: JSON.stringify(json) }),
       signal: AbortSignal.timeout(30_000),
     });
     const text = await response.text();

@@ -2,10 +2,10 @@ import { Router } from 'express';
 import type { SessionState } from '../../session/session-state';
 import type { AdminAuth } from '../admin-auth';
 import type { AppDeps } from '../app-deps';
-import type { HealthBody, HealthStatus } from '../bodies';
+import type { BacklogBody, HealthBody, HealthStatus } from '../bodies';
+import type { Backlog } from '../../messaging/backlog';
 import { toSavedSession } from '../public-snapshot';
 import { methodNotAllowed } from '../method-not-allowed';
-
 
 /**
  * Only what a process restart can fix fails the check: Render restarts
@@ -14,6 +14,10 @@ import { methodNotAllowed } from '../method-not-allowed';
 export function healthOf(state: SessionState, shuttingDown: boolean): HealthStatus {
   if (shuttingDown || state === 'failed' || state === 'stopping') return 'fail';
   return state === 'ready' ? 'pass' : 'warn';
+}
+
+function toBacklogBody(backlog: Backlog | null): BacklogBody | null {
+  return backlog === null ? null : { ...backlog, checkedAt: new Date(backlog.checkedAt).toISOString() };
 }
 
 /**
@@ -40,6 +44,8 @@ export function healthRoutes(deps: AppDeps, auth: AdminAuth): Router {
         stateMessage: snapshot.message,
         me: snapshot.me,
         session: { exists: info.exists, info: toSavedSession(info), authPath: deps.config.authPath, clientId: deps.config.clientId },
+        backlog: toBacklogBody(deps.messaging.backlog.current()),
+        webhooks: { urls: deps.config.webhooks.urls.length, events: deps.config.webhooks.events },
       };
     }
     res.status(status === 'fail' ? 503 : 200);

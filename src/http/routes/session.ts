@@ -16,7 +16,9 @@ function clearMessage(loggedOut: boolean, wiped: boolean): string {
 export function sessionRoutes(deps: AppDeps, auth: AdminAuth): Router {
   const router = Router();
 
-  router.get('/api/session/status', auth.requireAdmin, (_req, res) => {
+  // An application may read it too (API token): it says whether its messages can go out.
+  router.get('/api/session/status', auth.requireApi, async (_req, res) => {
+    const outbox = await deps.messaging.outbox.counts();
     const snapshot = deps.session.snapshot();
     const info = deps.inspector.current();
     const body: SessionStatusBody = {
@@ -27,6 +29,7 @@ export function sessionRoutes(deps: AppDeps, auth: AdminAuth): Router {
       ...toPublicSnapshot(snapshot),
       checkedAt: info.checkedAt.toISOString(),
       counters: deps.session.counters(),
+      outbox,
     };
     res.json(body);
   });

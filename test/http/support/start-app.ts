@@ -5,6 +5,7 @@ import { createApp, type AppDeps } from '../../../src/http/create-app';
 import { FakeClock } from '../../support/fake-clock';
 import { FakeSessionStore } from '../../support/fake-session-ports';
 import { RecordingLogger } from '../../support/recording-logger';
+import { createTestStores, type TestStores } from '../../support/test-messaging';
 import { FakeSession } from '../../support/fake-session';
 
 export const TOKEN = 'test-admin-token-0123456789abcdef';
@@ -15,11 +16,14 @@ export interface TestApp {
   readonly session: FakeSession;
   readonly inspector: FakeSessionStore;
   readonly logger: RecordingLogger;
+  readonly stores: TestStores;
+  readonly clock: FakeClock;
   close(): Promise<void>;
 }
 
 export interface TestAppOptions {
   readonly adminToken?: string | null;
+  readonly apiToken?: string | null;
   readonly session?: FakeSession;
   readonly host?: string;
   readonly overrides?: Partial<AppDeps>;
@@ -36,18 +40,30 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
   const inspector = new FakeSessionStore();
   inspector.refreshForbidden = true;
   const logger = new RecordingLogger();
+  const clock = new FakeClock(Date.parse('2025-01-02T04:00:00.000Z'));
+  const stores = createTestStores(clock);
   const app = createApp({
     session,
     inspector,
     logger,
     config: {
       adminToken: options.adminToken === undefined ? TOKEN : options.adminToken,
+      apiToken: options.apiToken ?? null,
       clientId: 'test-bot',
       authPath: '/data/auth',
       sessionDir: '/data/auth/session-test-bot',
+      webhooks: {
+        urls: ['http://127.0.0.1:9/hooks'],
+        secret: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
+        events: ['message', 'message.status', 'session.status'],
+        retryBaseMs: 5_000,
+        retryMaxMs: 3_600_000,
+        maxAgeMs: 86_400_000,
+      },
     },
     publicDir: PUBLIC_DIR,
-    clock: new FakeClock(Date.parse('2025-01-02T04:00:00.000Z')),
+    clock,
+    messaging: { outbox: stores.outbox, webhooks: stores.webhooks, deliverer: stores.deliverer, backlog: stores.backlog },
     ...options.overrides,
   });
   const host = options.host ?? '127.0.0.1';
@@ -60,10 +76,15 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
     session,
     inspector,
     logger,
+    stores,
+    clock,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          stores.dispose();
+          resolve();
+        });
       }),
   };
 }

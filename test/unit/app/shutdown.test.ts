@@ -13,7 +13,9 @@ function setup(overrides: Partial<ShutdownSteps> = {}, exitCode = 0) {
   const steps: ShutdownSteps = {
     closeHttp: () => void order.push('closeHttp'),
     stopBackground: () => void order.push('stopBackground'),
+    stopMessaging: async () => void order.push('stopMessaging'),
     stopSession: async () => void order.push('stopSession'),
+    closeStorage: () => void order.push('closeStorage'),
     releaseLock: async () => void order.push('releaseLock'),
     flushLogs: async () => void order.push('flushLogs'),
     ...overrides,
@@ -27,7 +29,7 @@ describe('createShutdown', () => {
     const { shutdown, order, exits, logger } = setup();
     shutdown('SIGTERM');
     await flush();
-    assert.deepEqual(order, ['closeHttp', 'stopBackground', 'stopSession', 'releaseLock', 'flushLogs']);
+    assert.deepEqual(order, ['closeHttp', 'stopBackground', 'stopMessaging', 'stopSession', 'closeStorage', 'releaseLock', 'flushLogs']);
     assert.deepEqual(exits, [0]);
     assert.equal(logger.find('info', /SIGTERM received/).length, 1);
     assert.equal(logger.find('info', /^Stopped$/).length, 1);
@@ -58,7 +60,7 @@ describe('createShutdown', () => {
     });
     shutdown('SIGTERM');
     await flush();
-    assert.deepEqual(order, ['stopBackground', 'flushLogs']);
+    assert.deepEqual(order, ['stopBackground', 'stopMessaging', 'closeStorage', 'flushLogs']);
     assert.deepEqual(exits, [0]);
     assert.equal(logger.at('error').length, 2);
     assert.equal(logger.at('warn').length, 1);

@@ -6,6 +6,7 @@ import { loadConfig } from '../../../src/config/load-config';
 
 const CWD = '/srv/wa-tether';
 const TOKEN = 'a'.repeat(24);
+const WEBHOOK_SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 
 function load(env: Record<string, string | undefined>) {
   return loadConfig(env, { cwd: CWD });
@@ -37,6 +38,7 @@ describe('loadConfig: defaults', () => {
       chromePath: null,
       chromiumArgs: [],
       adminToken: null,
+      apiToken: null,
       logLevel: 'info',
       logFormat: 'pretty',
       qrInLogs: true,
@@ -46,6 +48,8 @@ describe('loadConfig: defaults', () => {
       timeouts: { startMs: 120_000, readyMs: 90_000, watchdogIntervalMs: 30_000, watchdogTimeoutMs: 10_000, shutdownMs: 8_000 },
       browserMemoryLimitMb: 0,
       botPrefix: '!',
+      send: { ratePerMinute: 30, burst: 3, chatGapMs: 1_000, maxAttempts: 5 },
+      webhooks: { urls: [], secret: null, events: ['message', 'message.status', 'session.status'], retryBaseMs: 5_000, retryMaxMs: 3_600_000, maxAgeMs: 86_400_000 },
     });
   });
 
@@ -97,6 +101,15 @@ describe('loadConfig: every variable', () => {
     SHUTDOWN_TIMEOUT_MS: '20000',
     BROWSER_MEMORY_LIMIT_MB: '900',
     BOT_PREFIX: '/',
+    API_TOKEN: 'b'.repeat(24),
+    SEND_RATE_PER_MINUTE: '12',
+    SEND_CHAT_GAP_MS: '2500',
+    WEBHOOK_URL: 'https://app.example/hooks, http://127.0.0.1:8080/in',
+    WEBHOOK_SECRET: WEBHOOK_SECRET,
+    WEBHOOK_EVENTS: 'message, session.status',
+    WEBHOOK_RETRY_BASE_MS: '1000',
+    WEBHOOK_RETRY_MAX_MS: '60000',
+    WEBHOOK_MAX_AGE_MS: '3600000',
   };
 
   it('parses each one', () => {
@@ -113,6 +126,7 @@ describe('loadConfig: every variable', () => {
       chromePath: '/usr/bin/chromium',
       chromiumArgs: ['--disable-gpu', '--lang=en', '--window-size=800,600'],
       adminToken: TOKEN,
+      apiToken: 'b'.repeat(24),
       logLevel: 'debug',
       logFormat: 'json',
       qrInLogs: false,
@@ -122,6 +136,15 @@ describe('loadConfig: every variable', () => {
       timeouts: { startMs: 60000, readyMs: 45000, watchdogIntervalMs: 15000, watchdogTimeoutMs: 5000, shutdownMs: 20000 },
       browserMemoryLimitMb: 900,
       botPrefix: '/',
+      send: { ratePerMinute: 12, burst: 2, chatGapMs: 2_500, maxAttempts: 5 },
+      webhooks: {
+        urls: ['https://app.example/hooks', 'http://127.0.0.1:8080/in'],
+        secret: WEBHOOK_SECRET,
+        events: ['message', 'session.status'],
+        retryBaseMs: 1_000,
+        retryMaxMs: 60_000,
+        maxAgeMs: 3_600_000,
+      },
     });
   });
 
@@ -205,6 +228,21 @@ describe('loadConfig: problems', () => {
     assert.match(problemsOf({ WEB_VERSION: version, WEB_VERSION_REMOTE_PATH: 'https://archive.example/latest.html' }).join(), /\{version\}/);
     assert.match(problemsOf({ WEB_VERSION: version, WEB_VERSION_REMOTE_PATH: 'file:///etc/{version}' }).join(), /http\(s\) URL/);
     assert.match(problemsOf({ WEB_VERSION_REMOTE_PATH: 'https://archive.example/{version}.html' }).join(), /needs WEB_VERSION/);
+  });
+
+  it('webhooks: every URL http(s), a whsec_ secret of 24-64 bytes whenever there is a URL, known events only', () => {
+    assert.match(problemsOf({ WEBHOOK_URL: 'ftp://x.example/in', WEBHOOK_SECRET }).join(), /not an http\(s\) URL/);
+    assert.match(problemsOf({ WEBHOOK_URL: 'https://x.example/in' }).join(), /WEBHOOK_SECRET is not/);
+    assert.match(problemsOf({ WEBHOOK_SECRET: 'supersecretvalue' }).join(), /whsec_/);
+    assert.match(problemsOf({ WEBHOOK_SECRET: `whsec_${Buffer.alloc(8).toString('base64')}` }).join(), /24 to 64/);
+    assert.match(problemsOf({ WEBHOOK_EVENTS: 'message, message.deleted' }).join(), /message\.deleted/);
+    assert.match(problemsOf({ WEBHOOK_RETRY_BASE_MS: '10000', WEBHOOK_RETRY_MAX_MS: '5000' }).join(), /must not be below/);
+    assert.deepEqual(load({ WEBHOOK_SECRET }).webhooks.urls, [], 'a secret alone is fine (no webhooks yet)');
+  });
+
+  it('API_TOKEN: at least 16 characters, and never the admin token', () => {
+    assert.match(problemsOf({ API_TOKEN: 'short' }).join(), /API_TOKEN must be at least 16/);
+    assert.match(problemsOf({ ADMIN_TOKEN: TOKEN, API_TOKEN: TOKEN }).join(), /must differ from ADMIN_TOKEN/);
   });
 
   it('PORT must be a whole number in 0..65535', () => {
