@@ -135,6 +135,24 @@ export const SINGLE_FAULTS: readonly Fault[] = [
 /** Faults that strike together or mid-way through another: what single tests never try. */
 export const CONCURRENT_FAULTS: readonly Fault[] = [
   {
+    name: 'sends in flight when Chromium dies',
+    weight: 1,
+    async apply(session) {
+      await session.send(6);
+      await killChromium(session);
+      return 'reconnect';
+    },
+  },
+  {
+    name: 'sends accepted, then kill -9',
+    weight: 1,
+    async apply(session) {
+      await session.send(6);
+      await session.restart('SIGKILL');
+      return 'keep';
+    },
+  },
+  {
     name: 'clear during a reconnect backoff',
     weight: 1,
     async apply(session) {

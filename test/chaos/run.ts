@@ -1,8 +1,9 @@
 /**
- * npm run chaos -- --faults N [--seed S] [--max-seconds T]
+ * npm run chaos -- --faults N [--seed S] [--max-seconds T] [--only TEXT]
  *
  * A seeded fault run (see test/chaos/chaos-run.ts). The seed is random unless given, and always
- * printed: the same seed draws the same faults in the same order.
+ * printed: the same seed draws the same faults in the same order. --only keeps the faults whose
+ * name contains TEXT (e.g. --only sends), to hammer one kind.
  */
 import { disposeChaos, runChaos } from './chaos-run';
 import { randomSeed } from './random';
@@ -28,8 +29,9 @@ async function main(): Promise<void> {
   const faults = integer('faults', 50) ?? 50;
   const seed = integer('seed', randomSeed()) ?? randomSeed();
   const maxSeconds = integer('max-seconds', undefined);
+  const only = option('only');
   process.stdout.write(`chaos: ${faults} faults, seed ${seed}\n`);
-  const report = await runChaos({ faults, seed, ...(maxSeconds === undefined ? {} : { maxSeconds }), log: (line) => process.stdout.write(`${line}\n`) });
+  const report = await runChaos({ faults, seed, ...(maxSeconds === undefined ? {} : { maxSeconds }), ...(only === undefined ? {} : { only }), log: (line) => process.stdout.write(`${line}\n`) });
   process.stdout.write(`${formatReport(report)}\n`);
   await disposeChaos(report);
   process.exit(report.violations.length === 0 ? 0 : 1);

@@ -9,6 +9,16 @@ import { browsersOnProfile } from './browsers';
 import type { Timeline } from './timeline';
 import type { Watcher } from './watcher';
 
+/** A message the daemon answered 202 for: it must end up sent, whatever the faults. */
+export interface AcceptedSend {
+  readonly id: string;
+  readonly to: string;
+  readonly text: string;
+  readonly acceptedAt: number;
+}
+
+/** Fast pacing so a run's sends do not wait for the default budget of 30 a minute. */
+const SEND_ENV = { SEND_RATE_PER_MINUTE: '600', SEND_CHAT_GAP_MS: '0' };
 
 export interface Mark {
   readonly incarnation: number;
@@ -18,7 +28,12 @@ export interface Mark {
 export class ChaosSession {
   /** Every daemon process of the run, in order; the last one is the live one. */
   readonly incarnations: Daemon[] = [];
+  /** Every message accepted over the run, by id. */
+  readonly accepted = new Map<string, AcceptedSend>();
+  /** Accepted messages the phone got twice at the last check (allowed only after an interrupted attempt). */
+  repeats = 0;
   private pairings = 0;
+  private sends = 0;
 
   constructor(
     readonly sandbox: Sandbox,
@@ -34,7 +49,7 @@ export class ChaosSession {
 
   async startDaemon(): Promise<void> {
     // The harness's test timings: recovery in seconds, so a run tries many faults.
-    const daemon = await Daemon.start(this.sandbox);
+    const daemon = await Daemon.start(this.sandbox, { env: SEND_ENV });
     this.incarnations.push(daemon);
     this.watcher.expectUp(daemon.port);
   }
@@ -92,6 +107,28 @@ export class ChaosSession {
 
   async clear(): Promise<{ status: number }> {
     return this.daemon.request('DELETE', '/api/session/clear');
+  }
+
+  /**
+   * POSTs `count` messages over a few chats, as fast as it can; records each one answered 202.
+   * A request the daemon could not answer (it was going down) accepted nothing, and is no loss.
+   */
+  async send(count: number): Promise<number> {
+    let accepted = 0;
+    await Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const n = ++this.sends;
+        const to = `1555030${String(i % 3).padStart(4, '0')}@c.us`;
+        const text = `chaos send ${n}`;
+        const response = await this.daemon.request('POST', '/api/messages', true, { to, text }).catch(() => null);
+        if (response?.status !== 202) return;
+        const { id } = response.body as { id: string };
+        this.accepted.set(id, { id, to, text, acceptedAt: Date.now() });
+        accepted++;
+      }),
+    );
+    this.timeline.note(`${accepted}/${count} sends accepted`);
+    return accepted;
   }
 
   /** A new identity for each pairing, so a stale "me" is noticed. */
