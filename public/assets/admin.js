@@ -5,6 +5,8 @@
 
 (function () {
   var POLL_MS = 3000;
+  /** The outbox and webhook counts are refreshed by the daemon every 5 s. */
+  var TRAFFIC_MS = 5000;
   /** While polling, how often to try the event stream again. */
   var SSE_RETRY_MS = 30000;
 
@@ -31,6 +33,7 @@
   var pollTimer = null;
   var sseRetryTimer = null;
   var diskRequest = null;
+  var traffic = null;
 
   // ---- formatting -------------------------------------------------------
 
@@ -115,6 +118,48 @@
     setText('disk', text);
   }
 
+  function ago(ms) {
+    return relative(new Date(Date.now() - ms).toISOString());
+  }
+
+  function waiting(count, oldestMs) {
+    return count + ' waiting' + (oldestMs === null ? '' : ' (oldest queued ' + ago(oldestMs) + ')');
+  }
+
+  function describeOutbox(outbox) {
+    var parts = [];
+    var pending = outbox.queued + outbox.sending;
+    parts.push(pending > 0 ? waiting(pending, outbox.oldestPendingAgeMs) : 'nothing waiting');
+    if (outbox.failed > 0) parts.push(outbox.failed + ' failed');
+    parts.push(outbox.sent + ' sent');
+    return parts.join(', ');
+  }
+
+  function describeWebhooks(setup, counts) {
+    if (setup.urls === 0) return 'not set up (WEBHOOK_URL)';
+    var parts = [];
+    var pending = counts.pending + counts.failed;
+    parts.push(pending > 0 ? waiting(pending, counts.oldestPendingAgeMs) : 'nothing waiting');
+    if (counts.failed > 0) parts.push(counts.failed + ' retrying');
+    if (counts.dead > 0) parts.push(counts.dead + ' dead');
+    parts.push(counts.delivered + ' delivered');
+    return parts.join(', ') + ' · ' + setup.urls + (setup.urls === 1 ? ' URL' : ' URLs');
+  }
+
+  /** Shown once the account was paired: before that nothing can be sent or received. */
+  function renderTraffic(s) {
+    var backlog = traffic && traffic.backlog;
+    var shown = Boolean(backlog && s.me);
+    $('outbox-row').hidden = !shown;
+    $('webhooks-row').hidden = !shown;
+    var lastError = shown && traffic.webhooks && traffic.webhooks.urls > 0 ? backlog.webhooks.lastError : null;
+    $('webhook-error-row').hidden = !lastError;
+    if (!shown) return;
+    setText('outbox', describeOutbox(backlog.outbox));
+    setText('webhooks', traffic.webhooks ? describeWebhooks(traffic.webhooks, backlog.webhooks) : '–');
+    if (lastError) setText('webhook-error', lastError);
+  }
+
   function render() {
     if (!snapshot) return;
     var s = snapshot;
@@ -132,6 +177,7 @@
     setText('since', when(s.since));
     renderReconnect(s);
     renderDisk();
+    renderTraffic(s);
     document.title = meta.headline.replace(/…$/, '') + ' · wa-tether';
   }
 
@@ -203,6 +249,21 @@
         return body;
       });
     return diskRequest;
+  }
+
+  // The health detail carries the counts; the admin token (or this machine) can read it.
+  function pollTraffic() {
+    getJson('/api/health')
+      .then(function (result) {
+        if (result.body && result.body.backlog !== undefined) traffic = result.body;
+        render();
+      })
+      .catch(function () {
+        return null;
+      })
+      .then(function () {
+        setTimeout(pollTraffic, TRAFFIC_MS);
+      });
   }
 
   function poll() {
@@ -317,6 +378,7 @@
     // Relative times ("5 s ago", "next try in 4 s") stay current between events.
     setInterval(render, 1000);
     connectEvents();
+    pollTraffic();
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);

@@ -90,6 +90,17 @@ describe("the operator's journey in a browser", { timeout: 180_000 }, () => {
     await page.screenshot({ path: path.join(ARTIFACTS, '2-connected.png'), fullPage: true });
   });
 
+  it('once paired, the page shows the outbox: a message sent through the API counts as sent', async () => {
+    assert.equal(await page.$eval('#outbox-row', (el) => el.hasAttribute('hidden')), false, 'shown once paired');
+    await page.waitForFunction(() => /nothing waiting, 0 sent/.test(document.querySelector('#outbox')?.textContent ?? ''), { timeout: 10_000 });
+    assert.equal(await page.$eval('#webhooks', (el) => el.textContent), 'not set up (WEBHOOK_URL)');
+    const response = await scene.daemon.request('POST', '/api/messages', true, { to: '15550002222', text: 'from the journey' });
+    assert.equal(response.status, 202);
+    // The daemon counts every 5 s and the page asks every 5 s: within ~10 s the row moves on.
+    await page.waitForFunction(() => /nothing waiting, 1 sent/.test(document.querySelector('#outbox')?.textContent ?? ''), { timeout: 20_000 });
+    await page.screenshot({ path: path.join(ARTIFACTS, '2b-outbox.png'), fullPage: true });
+  });
+
   it('the re-pair button asks for confirmation, then leads to a fresh QR', async () => {
     await page.click('#repair');
     await page.waitForSelector('#repair-confirm:not([hidden])');
