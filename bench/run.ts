@@ -2,7 +2,7 @@
  * `npm run bench`: wa-tether vs a bare whatsapp-web.js Client, side by side, on the simulated
  * WhatsApp Web of the end-to-end suite. Not part of `npm test`.
  *
- *   npm run bench                     full run (about 8 minutes on 2 cores)
+ *   npm run bench                     full run (about 9 minutes on 2 cores)
  *   npm run bench -- --quick          fewer runs, shorter loads (about 2-3 minutes)
  *   npm run bench -- --runs 7         more ready-state runs per contender (default 5)
  *   npm run bench -- --help           every option
@@ -25,6 +25,7 @@ import { Cleanup } from './lib/cleanup';
 import { type BenchContext, REPO_ROOT } from './lib/contenders';
 import { BenchDirs } from './lib/dirs';
 import { httpLoad } from './lib/http-load';
+import { messagingLatency } from './lib/messaging';
 import { pairTemplate } from './lib/pairing';
 import { readyRuns } from './lib/ready-runs';
 import { type BenchOptions, report } from './lib/report';
@@ -40,6 +41,10 @@ const HELP = `Usage: npm run bench -- [options]
   --messages N        !ping messages for latency and growth (default 500; --quick 100)
   --msg-rate N        messages per second (default 20)
   --reconnects N      reconnect cycles for growth (default 20; --quick 4)
+  --sends N           API sends for send-to-delivery latency (default 200; --quick 50)
+  --send-rate N       API sends per second (default 5; the daemon's budget tops out at 10/s)
+  --incoming N        incoming messages for webhook latency (default 400; --quick 100)
+  --incoming-rate N   incoming messages per second (default 20)
   --node-flags=...    node flags for the daemon, e.g. --node-flags='--max-semi-space-size=2'
                       (default: those of render.yaml's startCommand, i.e. what Render runs)
   --skip-build        use dist/ as it is
@@ -59,6 +64,10 @@ async function main(): Promise<void> {
       messages: { type: 'string' },
       'msg-rate': { type: 'string', default: '20' },
       reconnects: { type: 'string' },
+      sends: { type: 'string' },
+      'send-rate': { type: 'string', default: '5' },
+      incoming: { type: 'string' },
+      'incoming-rate': { type: 'string', default: '20' },
       'node-flags': { type: 'string' },
       'skip-build': { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false },
@@ -87,6 +96,10 @@ async function main(): Promise<void> {
     messages: num(values.messages, 500, 100),
     msgRate: num(values['msg-rate'], 20, 20),
     reconnects: num(values.reconnects, 20, 4),
+    sends: num(values.sends, 200, 50),
+    sendRate: num(values['send-rate'], 5, 5),
+    incoming: num(values.incoming, 400, 100),
+    incomingRate: num(values['incoming-rate'], 20, 20),
     plantedFiles: 10_000,
     plantedBytes: 200 * 2 ** 20,
     nodeFlags,
@@ -132,7 +145,17 @@ async function main(): Promise<void> {
       log,
     });
 
-    const output = report({ options, ready, http, bot, elapsedSec: (Date.now() - started) / 1000, chromium: chromiumVersion(chromePath) });
+    log(`7. messaging: ${options.sends} API sends at ${options.sendRate}/s to delivery; ${options.incoming} incoming at ${options.incomingRate}/s to the webhook`);
+    const messaging = await messagingLatency(ctx, {
+      template: templates.daemon,
+      sends: options.sends,
+      sendRatePerSec: options.sendRate,
+      incoming: options.incoming,
+      incomingRatePerSec: options.incomingRate,
+      log,
+    });
+
+    const output = report({ options, ready, http, bot, messaging, elapsedSec: (Date.now() - started) / 1000, chromium: chromiumVersion(chromePath) });
     process.stdout.write(output);
   } finally {
     await cleanup.runAll();

@@ -4,6 +4,7 @@
  */
 import type { BotSection } from './bot-growth';
 import type { HttpSection, LoadResult } from './http-load';
+import type { Latencies, MessagingSection } from './messaging';
 import type { Smaps, TreeMemory } from './memory';
 import type { ReadyRun } from './ready-runs';
 import { median, mib, ratio, round, spread, table } from './stats';
@@ -19,6 +20,10 @@ export interface BenchOptions {
   readonly messages: number;
   readonly msgRate: number;
   readonly reconnects: number;
+  readonly sends: number;
+  readonly sendRate: number;
+  readonly incoming: number;
+  readonly incomingRate: number;
   readonly plantedFiles: number;
   readonly plantedBytes: number;
   readonly nodeFlags: readonly string[];
@@ -30,6 +35,7 @@ export interface ReportInput {
   readonly ready: readonly ReadyRun[];
   readonly http: HttpSection;
   readonly bot: BotSection;
+  readonly messaging: MessagingSection;
   readonly elapsedSec: number;
   readonly chromium: string;
 }
@@ -49,7 +55,7 @@ type Metric = keyof Smaps;
 const METRICS: readonly Metric[] = ['pss', 'uss', 'rss', 'anon'];
 
 export function report(input: ReportInput): string {
-  const { options, ready, http, bot } = input;
+  const { options, ready, http, bot, messaging } = input;
   const of = (kind: 'daemon' | 'bare'): ReadyRun[] => ready.filter((r) => r.kind === kind);
   const daemon = of('daemon');
   const bare = of('bare');
@@ -129,6 +135,14 @@ export function report(input: ReportInput): string {
       growthRow(`after ${bot.reconnects} reconnects`, bot.afterReconnects, bot.atReady),
     ]),
   );
+  lines.push('', `7. Messaging (SEND_RATE_PER_MINUTE=${messaging.sendBudgetPerMinute}, SEND_CHAT_GAP_MS=0, 10 chats)`);
+  lines.push(
+    table([
+      ['path', 'rate', 'done', 'p50 ms', 'p99 ms', 'max ms'],
+      latencyRow('POST /api/messages -> simulator outbox', messaging.sends),
+      latencyRow('incoming message -> signed webhook POST', messaging.webhooks),
+    ]),
+  );
   lines.push('', 'Targets');
   lines.push(table([['target', 'measured', 'goal', 'result'], ...verdicts.map(([name, value, goal, ok]) => [name, value, goal, ok ? 'PASS' : 'MISS'])]));
   lines.push('', `elapsed ${Math.round(input.elapsedSec)} s`, '');
@@ -177,6 +191,7 @@ export function report(input: ReportInput): string {
       p99Ms: round(bot.p99Ms, 1),
       maxMs: round(bot.maxMs, 1),
     },
+    messaging: { sends: latencyJson(messaging.sends), webhooks: latencyJson(messaging.webhooks), sendBudgetPerMinute: messaging.sendBudgetPerMinute },
     growth: {
       points: Object.fromEntries(
         (
@@ -272,4 +287,12 @@ function fmt(value: number, digits: number): string {
 
 function signed(value: number): string {
   return `${value >= 0 ? '+' : ''}${value}`;
+}
+
+function latencyRow(name: string, l: Latencies): string[] {
+  return [name, `${l.ratePerSec}/s`, `${l.done}/${l.count}`, fmt(l.p50Ms, 1), fmt(l.p99Ms, 1), fmt(l.maxMs, 1)];
+}
+
+function latencyJson(l: Latencies): Record<string, number> {
+  return { count: l.count, ratePerSec: l.ratePerSec, done: l.done, p50Ms: round(l.p50Ms, 1), p99Ms: round(l.p99Ms, 1), maxMs: round(l.maxMs, 1) };
 }
