@@ -39,7 +39,7 @@ const HELP = `Usage: npm run bench -- [options]
   --connections N     autocannon connections (default 10)
   --rate N            fixed request rate for the /api/health p99 run (default 1000)
   --messages N        !ping messages for latency and growth (default 500; --quick 100)
-  --msg-rate N        messages per second (default 20)
+  --msg-rate N        messages per second (default 8: under the highest send budget, 10/s)
   --reconnects N      reconnect cycles for growth (default 20; --quick 4)
   --sends N           API sends for send-to-delivery latency (default 200; --quick 50)
   --send-rate N       API sends per second (default 5; the daemon's budget tops out at 10/s)
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '10' },
       rate: { type: 'string', default: '1000' },
       messages: { type: 'string' },
-      'msg-rate': { type: 'string', default: '20' },
+      'msg-rate': { type: 'string', default: '8' },
       reconnects: { type: 'string' },
       sends: { type: 'string' },
       'send-rate': { type: 'string', default: '5' },
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     connections: num(values.connections, 10, 10),
     rate: num(values.rate, 1000, 1000),
     messages: num(values.messages, 500, 100),
-    msgRate: num(values['msg-rate'], 20, 20),
+    msgRate: num(values['msg-rate'], 8, 8),
     reconnects: num(values.reconnects, 20, 4),
     sends: num(values.sends, 200, 50),
     sendRate: num(values['send-rate'], 5, 5),

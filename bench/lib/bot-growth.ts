@@ -54,8 +54,12 @@ const CONTACT = '15550002222@c.us';
 
 export async function botAndGrowth(ctx: BenchContext, options: BotOptions): Promise<BotSection> {
   const authPath = await ctx.dirs.copyOf(options.template, 'bot');
-  // A short backoff keeps 20 reconnect cycles within the bench's time budget.
-  const daemon = await startDaemon(ctx, authPath, { env: { RECONNECT_BASE_MS: '200', RECONNECT_MAX_MS: '1000' } });
+  // A short backoff keeps 20 reconnect cycles within the bench's time budget. Replies go
+  // through the outbox's budget toward WhatsApp: at the defaults (30 a minute, 1 s per chat)
+  // the figure would be the pacing, so the run gets the highest budget and no per-chat gap.
+  const daemon = await startDaemon(ctx, authPath, {
+    env: { RECONNECT_BASE_MS: '200', RECONNECT_MAX_MS: '1000', SEND_RATE_PER_MINUTE: '600', SEND_CHAT_GAP_MS: '0' },
+  });
   try {
     await daemon.waitForReady();
     const sample = async (label: string): Promise<TreeMemory> => {
