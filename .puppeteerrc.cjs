@@ -1,13 +1,15 @@
-// Puppeteer reads this at `npm install` time (postinstall) and at launch.
-// Why: where a system Chromium/Chrome exists (Debian's /usr/bin/chromium, or
-// CHROME_PATH/PUPPETEER_EXECUTABLE_PATH), downloading puppeteer's own Chrome is
-// wasted time and fails on machines without internet. Where none exists (Render's
-// native Node runtime), the download goes into the project folder so it ships
-// with the build: Render keeps only the project directory between build and run.
+// Puppeteer reads this when it looks for its own browser download (at launch, and in
+// `npx puppeteer browsers install`). Its postinstall download is off (allowScripts in
+// package.json): where a system browser exists (Debian's chromium-headless-shell or
+// chromium, or CHROME_PATH/PUPPETEER_EXECUTABLE_PATH) a download is wasted time and fails on
+// machines without internet. Where none exists (Render's native Node runtime), the build
+// command installs chrome-headless-shell into the project folder, the only folder Render
+// keeps between build and run.
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
 const SYSTEM_BROWSERS = [
+  '/usr/lib/chromium/chromium-headless-shell',
   '/usr/bin/chromium',
   '/usr/bin/chromium-browser',
   '/usr/bin/google-chrome-stable',

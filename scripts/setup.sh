@@ -4,24 +4,34 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-have_browser() {
+# The daemon runs Chromium's headless shell (BROWSER_MODE=shell, the default); the full
+# Chromium is for BROWSER_MODE=full and the tests of that mode. An explicit browser skips both.
+explicit_browser() {
   [ -n "${CHROME_PATH:-}" ] && [ -x "${CHROME_PATH}" ] && return 0
   [ -n "${PUPPETEER_EXECUTABLE_PATH:-}" ] && [ -x "${PUPPETEER_EXECUTABLE_PATH}" ] && return 0
-  for candidate in /usr/bin/chromium /usr/bin/chromium-browser /usr/bin/google-chrome-stable /usr/bin/google-chrome; do
-    [ -x "$candidate" ] && return 0
-  done
   return 1
 }
 
-if ! have_browser; then
+missing=()
+if ! explicit_browser; then
+  [ -x /usr/lib/chromium/chromium-headless-shell ] || missing+=(chromium-headless-shell)
+  have_full=false
+  for candidate in /usr/bin/chromium /usr/bin/chromium-browser /usr/bin/google-chrome-stable /usr/bin/google-chrome; do
+    [ -x "$candidate" ] && have_full=true
+  done
+  $have_full || missing+=(chromium)
+  fc-list 2>/dev/null | grep -qi liberation || missing+=(fonts-liberation)
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
-    echo "setup: no Chromium found; installing Debian's chromium"
+    echo "setup: installing Debian's ${missing[*]}"
     sudo_cmd=""
     [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends chromium fonts-liberation
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
   else
-    echo "setup: no Chromium found and no apt-get; puppeteer will download Chrome into .cache/puppeteer"
+    echo "setup: no apt-get to install ${missing[*]}; puppeteer will download chrome-headless-shell into .cache/puppeteer"
   fi
 fi
 

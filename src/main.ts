@@ -19,7 +19,7 @@ import { measureProcesses } from './chromium/process-memory';
 import { systemClock } from './common/clock';
 import type { Config } from './config/config';
 import { ConfigError } from './config/config-error';
-import { findBrowser } from './config/find-browser';
+import { type BrowserMode, findBrowser, type FoundBrowser } from './config/find-browser';
 import { loadConfig } from './config/load-config';
 import { AppError, describeError } from './errors';
 import { createApp } from './http/create-app';
@@ -82,7 +82,8 @@ async function main(): Promise<void> {
       webVersion: config.webVersion,
       webCacheStrict: config.webCacheStrict,
       webVersionRemotePath: config.webVersionRemotePath,
-      executablePath: browser,
+      executablePath: browser.path,
+      browserMode: browser.mode,
       args: chromiumArgs(config.chromiumArgs, process.getuid?.() === 0),
       takeoverOnConflict: config.takeoverOnConflict,
       takeoverTimeoutMs: config.takeoverTimeoutMs,
@@ -169,21 +170,23 @@ function readConfigOrExit(): Config {
   }
 }
 
-function findBrowserOrExit(config: Config, logger: Logger): string {
+function findBrowserOrExit(config: Config, logger: Logger): FoundBrowser {
   try {
-    const found = findBrowser({ explicit: config.chromePath, puppeteerBrowser: puppeteerDownload });
-    logger.info(`Using browser ${found.path} (${found.source})`);
-    return found.path;
+    const found = findBrowser({ explicit: config.chromePath, mode: config.browserMode, puppeteerBrowser: puppeteerDownload });
+    const kind = found.mode === 'shell' ? 'headless shell' : 'full Chromium';
+    logger.info(`Using browser ${found.path} (${kind}, ${found.source === 'CHROME_PATH' ? 'from CHROME_PATH' : found.source})`);
+    if (found.warning !== null) logger.warn(found.warning);
+    return found;
   } catch (error) {
     exitWith(logger, error);
   }
 }
 
-function puppeteerDownload(): string | null {
+function puppeteerDownload(mode: BrowserMode): string | null {
   try {
     // Only reached when no system browser exists, so the load is paid only then.
     const puppeteer = (require('puppeteer') as typeof import('puppeteer')).default;
-    return puppeteer.executablePath();
+    return puppeteer.executablePath({ headless: mode === 'shell' ? 'shell' : true });
   } catch {
     return null;
   }

@@ -1,4 +1,5 @@
 import type { LogLevel } from '../logging/log-levels';
+import type { BrowserMode } from './find-browser';
 import type { WebhookEventType } from '../webhooks/webhook-store';
 
 /** The outbox's budget toward WhatsApp. */
@@ -41,6 +42,8 @@ export interface Config {
   readonly webVersionRemotePath: string | null;
   /** Explicit browser (CHROME_PATH / PUPPETEER_EXECUTABLE_PATH); null = detect. */
   readonly chromePath: string | null;
+  /** Which browser detection looks for: the headless shell (default) or the full Chromium. */
+  readonly browserMode: BrowserMode;
   /** Extra Chromium flags, appended after the daemon's own. */
   readonly chromiumArgs: readonly string[];
   readonly adminToken: string | null;

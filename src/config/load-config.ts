@@ -85,6 +85,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     webCacheStrict: read.boolean('WEB_CACHE_STRICT', false),
     webVersionRemotePath,
     chromePath: read.raw('CHROME_PATH') ?? read.raw('PUPPETEER_EXECUTABLE_PATH') ?? null,
+    browserMode: read.oneOf('BROWSER_MODE', ['shell', 'full'] as const, 'shell'),
     chromiumArgs: splitArgs(read.raw('CHROMIUM_ARGS')),
     adminToken,
     apiToken,

@@ -4,6 +4,7 @@
  */
 import type { Browser } from 'puppeteer';
 import type { Message } from 'whatsapp-web.js';
+import type { BrowserMode } from '../config/find-browser';
 import { AppError } from '../errors';
 import type { PairedAccount } from '../session/session-state';
 import { createAuthStrategy } from './auth-strategy';
@@ -19,6 +20,8 @@ export interface WwebjsClientOptions {
   readonly webCacheStrict: boolean;
   readonly webVersionRemotePath: string | null;
   readonly executablePath: string;
+  /** `shell`: chrome-headless-shell (old headless); `full`: Chromium's new headless mode. */
+  readonly browserMode: BrowserMode;
   readonly args: readonly string[];
   readonly takeoverOnConflict: boolean;
   readonly takeoverTimeoutMs: number;
@@ -55,7 +58,7 @@ export class WwebjsClient implements WaClient {
       takeoverTimeoutMs: options.takeoverTimeoutMs,
       puppeteer: {
         executablePath: options.executablePath,
-        headless: true,
+        headless: options.browserMode === 'shell' ? 'shell' : true,
         args: [...options.args],
         protocolTimeout: options.protocolTimeoutMs ?? 60_000,
         // The daemon owns signals: puppeteer's own handlers would kill Chromium and

@@ -8,7 +8,7 @@ import { useScene } from '../support/scene';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
-import { CHROME_PATH } from '../support/browser';
+import { CHROME_PATH, HEADLESS } from '../support/browser';
 import { ADMIN_TOKEN, Daemon } from '../support/daemon';
 import { attachPhone } from '../support/phone';
 
@@ -40,7 +40,7 @@ describe("the operator's journey in a browser", { timeout: 180_000 }, () => {
     scene.daemon = await Daemon.start(scene.sandbox);
     browser = await puppeteer.launch({
       executablePath: CHROME_PATH,
-      headless: true,
+      headless: HEADLESS,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
       handleSIGINT: false,
       handleSIGTERM: false,

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { Client, type ClientOptions, LocalAuth } from 'whatsapp-web.js';
 import { SIM_WEB_VERSION, type SimPageOptions, SimPhone, writeSimPage } from '../../sim';
-import { CHROME_PATH } from '../../support/browser';
+import { CHROME_PATH, HEADLESS } from '../../support/browser';
 import { sleep, withTimeout } from '../../support/wait';
 
 export const ME = { user: '15550001111', pushname: 'Sim Phone' };
@@ -149,7 +149,7 @@ export async function bareHarness(t: TestContext, page: SimPageOptions = {}): Pr
         webVersion: SIM_WEB_VERSION,
         puppeteer: {
           executablePath: CHROME_PATH,
-          headless: true,
+          headless: HEADLESS,
           // puppeteer's default --remote-debugging-port=0 lets the phone attach through DevToolsActivePort.
           args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
         },

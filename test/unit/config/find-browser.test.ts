@@ -1,12 +1,29 @@
 import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
-import { findBrowser, SYSTEM_BROWSER_PATHS } from '../../../src/config/find-browser';
+import { findBrowser, HEADLESS_SHELL_PATHS, modeOf, SYSTEM_BROWSER_PATHS, unwrap, type FindBrowserOptions } from '../../../src/config/find-browser';
 import { AppError } from '../../../src/errors';
 
-function executables(...files: string[]) {
-  const set = new Set(files);
+const ELF = '\x7fELF\x02\x01\x01';
+/** Debian's /usr/bin/chromium-headless-shell, as shipped: runs the binary as a child, no exec. */
+const DEBIAN_SHELL_WRAPPER = '#!/bin/sh -e\n\n/usr/lib/chromium/chromium-headless-shell "$@"\n';
+/** The tail of Debian's /usr/bin/chromium: it execs, so the browser replaces the script. */
+const DEBIAN_CHROMIUM_WRAPPER = '#!/bin/sh\nLIBDIR=/usr/lib/chromium\nexec /usr/lib/chromium/chromium $CHROMIUM_FLAGS "$@"\n';
+
+/** A fake file system: executables and what their first bytes are (ELF unless given). */
+function files(entries: Record<string, string>) {
   const asked: string[] = [];
-  return { isExecutable: (file: string) => (asked.push(file), set.has(file)), asked };
+  return {
+    asked,
+    isExecutable: (file: string) => (asked.push(file), file in entries),
+    readHead: (file: string) => entries[file] ?? '',
+  };
+}
+
+function find(options: Partial<FindBrowserOptions> & Pick<FindBrowserOptions, 'isExecutable' | 'readHead'>) {
+  return findBrowser({ explicit: null, mode: 'shell', puppeteerBrowser: () => null, ...options });
 }
 
 function notFound(check: (error: AppError) => void) {
@@ -19,65 +36,93 @@ function notFound(check: (error: AppError) => void) {
 }
 
 describe('findBrowser', () => {
-  it('uses an explicit path that is executable', () => {
-    const fs = executables('/opt/chrome/chrome', '/usr/bin/chromium');
-    assert.deepEqual(findBrowser({ explicit: '/opt/chrome/chrome', puppeteerBrowser: () => null, ...fs }), {
-      path: '/opt/chrome/chrome',
-      source: 'CHROME_PATH',
+  it('shell mode (the default) prefers the headless shell, resolving Debian\'s wrapper to the binary it runs', () => {
+    const fs = files({ '/usr/bin/chromium-headless-shell': DEBIAN_SHELL_WRAPPER, '/usr/lib/chromium/chromium-headless-shell': ELF, '/usr/bin/chromium': ELF });
+    assert.deepEqual(find(fs), { path: '/usr/lib/chromium/chromium-headless-shell', source: 'system', mode: 'shell', warning: null });
+    const wrapperOnly = files({ '/usr/bin/chromium-headless-shell': '#!/bin/sh -e\n\n/opt/shell/chromium-headless-shell "$@"\n', '/opt/shell/chromium-headless-shell': ELF });
+    assert.equal(find(wrapperOnly).path, '/opt/shell/chromium-headless-shell', 'the wrapper is never what puppeteer holds');
+    assert.deepEqual(HEADLESS_SHELL_PATHS, ['/usr/lib/chromium/chromium-headless-shell', '/usr/bin/chromium-headless-shell']);
+  });
+
+  it("shell mode: puppeteer's chrome-headless-shell next, then the full browser with a warning that says how to install the shell", () => {
+    const pptr = '/app/.cache/puppeteer/chrome-headless-shell/linux-1/chrome-headless-shell-linux64/chrome-headless-shell';
+    assert.deepEqual(find({ ...files({ [pptr]: ELF, '/usr/bin/chromium': ELF }), puppeteerBrowser: (mode) => (mode === 'shell' ? pptr : null) }), {
+      path: pptr,
+      source: 'puppeteer',
+      mode: 'shell',
+      warning: null,
+    });
+    const fallback = find(files({ '/usr/bin/chromium': DEBIAN_CHROMIUM_WRAPPER, '/usr/lib/chromium/chromium': ELF }));
+    assert.equal(fallback.path, '/usr/bin/chromium', 'a wrapper that execs is kept');
+    assert.equal(fallback.mode, 'full');
+    assert.match(fallback.warning ?? '', /No chrome-headless-shell found.*To resolve, install it \(Debian\/Ubuntu: sudo apt-get install chromium-headless-shell.*BROWSER_MODE=full/);
+  });
+
+  it('full mode looks for the full browser only, in the documented order, then puppeteer\'s Chrome', () => {
+    for (const [i, file] of SYSTEM_BROWSER_PATHS.entries()) {
+      const fs = files(Object.fromEntries([...SYSTEM_BROWSER_PATHS.slice(i), '/usr/lib/chromium/chromium-headless-shell'].map((f) => [f, ELF])));
+      assert.deepEqual(find({ ...fs, mode: 'full' }), { path: file, source: 'system', mode: 'full', warning: null });
+    }
+    const pptr = '/app/.cache/puppeteer/chrome/linux-1/chrome-linux64/chrome';
+    assert.deepEqual(find({ ...files({ [pptr]: ELF }), mode: 'full', puppeteerBrowser: (mode) => (mode === 'full' ? pptr : null) }), {
+      path: pptr,
+      source: 'puppeteer',
+      mode: 'full',
+      warning: null,
     });
   });
 
-  it('an explicit path that is missing is an error naming CHROME_PATH, even if a system browser exists', () => {
-    const fs = executables('/usr/bin/chromium');
+  it('an explicit path is used as given, launched as what the binary is; a missing one names CHROME_PATH', () => {
+    const fs = files({ '/opt/chrome/chrome': ELF, '/usr/bin/chromium-headless-shell': DEBIAN_SHELL_WRAPPER, '/usr/lib/chromium/chromium-headless-shell': ELF });
+    assert.deepEqual(find({ ...fs, explicit: '/opt/chrome/chrome' }), { path: '/opt/chrome/chrome', source: 'CHROME_PATH', mode: 'full', warning: null });
+    assert.deepEqual(find({ ...fs, explicit: '/usr/bin/chromium-headless-shell', mode: 'full' }), {
+      path: '/usr/lib/chromium/chromium-headless-shell',
+      source: 'CHROME_PATH',
+      mode: 'shell',
+      warning: null,
+    });
     assert.throws(
-      () => findBrowser({ explicit: '/nope/chrome', puppeteerBrowser: () => '/pptr/chrome', ...fs }),
-      notFound((error) => {
-        assert.match(error.message, /CHROME_PATH/);
-        assert.match(error.message, /\/nope\/chrome/);
-        assert.match(error.message, /To resolve/);
-      }),
+      () => find({ ...fs, explicit: '/nope/chrome' }),
+      notFound((error) => assert.match(error.message, /CHROME_PATH=\/nope\/chrome is not an executable file\. To resolve/)),
     );
   });
 
-  it('finds a system Chromium/Chrome, in the documented order', () => {
-    for (const [i, file] of SYSTEM_BROWSER_PATHS.entries()) {
-      const fs = executables(...SYSTEM_BROWSER_PATHS.slice(i));
-      assert.deepEqual(findBrowser({ explicit: null, puppeteerBrowser: () => '/pptr/chrome', ...fs }), { path: file, source: 'system' });
-    }
-    assert.ok(SYSTEM_BROWSER_PATHS.includes('/usr/bin/chromium'));
-  });
-
-  it("falls back to puppeteer's download", () => {
-    const fs = executables('/home/app/.cache/puppeteer/chrome/linux-1/chrome-linux64/chrome');
-    assert.deepEqual(
-      findBrowser({ explicit: null, puppeteerBrowser: () => '/home/app/.cache/puppeteer/chrome/linux-1/chrome-linux64/chrome', ...fs }),
-      { path: '/home/app/.cache/puppeteer/chrome/linux-1/chrome-linux64/chrome', source: 'puppeteer' },
-    );
-  });
-
-  it("a puppeteer path that is not there (cache not installed) does not count", () => {
-    const fs = executables();
-    assert.throws(() => findBrowser({ explicit: null, puppeteerBrowser: () => '/pptr/missing', ...fs }), notFound(() => undefined));
+  it('a puppeteer path that is not there does not count; nothing found says how to install one', () => {
+    const fs = files({});
+    assert.throws(() => find({ ...fs, puppeteerBrowser: () => '/pptr/missing' }), notFound((error) => assert.match(error.message, /apt-get install chromium-headless-shell/)));
     assert.ok(fs.asked.includes('/pptr/missing'));
-  });
-
-  it('nothing found: the message says how to install one', () => {
     assert.throws(
-      () => findBrowser({ explicit: null, puppeteerBrowser: () => null, ...executables() }),
+      () => find({ ...files({}), mode: 'full' }),
       notFound((error) => {
-        assert.match(error.message, /To resolve/);
-        assert.match(error.message, /apt-get install chromium/);
-        assert.match(error.message, /CHROME_PATH/);
+        assert.match(error.message, /apt-get install chromium\)/);
         assert.match(error.message, /npx puppeteer browsers install chrome/);
       }),
     );
   });
 
-  it('without an injected check it uses the real file system', () => {
-    assert.deepEqual(findBrowser({ explicit: process.execPath, puppeteerBrowser: () => null }), {
-      path: process.execPath,
-      source: 'CHROME_PATH',
-    });
-    assert.throws(() => findBrowser({ explicit: '/definitely/not/here', puppeteerBrowser: () => null }), notFound(() => undefined));
+  it('names: chrome-headless-shell and chromium-headless-shell are the shell', () => {
+    assert.equal(modeOf('/x/chrome-headless-shell'), 'shell');
+    assert.equal(modeOf('/usr/lib/chromium/chromium-headless-shell'), 'shell');
+    assert.equal(modeOf('/usr/bin/chromium'), 'full');
+    assert.equal(modeOf('/opt/headless-shell-tools/chrome'), 'full', 'only the file name counts');
+  });
+
+  it('unwraps real files: a script without exec to its binary; a script with exec, and a binary, as they are', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'wa-tether-browser-'));
+    try {
+      const binary = path.join(dir, 'chromium-headless-shell');
+      writeFileSync(binary, `${ELF}rest of a binary`);
+      const wrapper = path.join(dir, 'wrapper');
+      writeFileSync(wrapper, `#!/bin/sh -e\n# comment mentioning /bin/chromium\n${binary} "$@"\n`);
+      const execWrapper = path.join(dir, 'exec-wrapper');
+      writeFileSync(execWrapper, `#!/bin/sh\nexec ${binary} "$@"\n`);
+      for (const file of [binary, wrapper, execWrapper]) chmodSync(file, 0o755);
+      assert.equal(findBrowser({ explicit: wrapper, mode: 'shell', puppeteerBrowser: () => null }).path, binary);
+      assert.equal(findBrowser({ explicit: execWrapper, mode: 'shell', puppeteerBrowser: () => null }).path, execWrapper);
+      assert.equal(findBrowser({ explicit: binary, mode: 'shell', puppeteerBrowser: () => null }).path, binary);
+      assert.equal(unwrap(process.execPath, () => ELF, () => true), process.execPath);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
