@@ -6,6 +6,7 @@
  * Only what is needed to run here and reach the simulated page is set: `--no-sandbox` (we run
  * as root), the browser path, and the local web version cache pinned to the sim's version.
  * BENCH_CHROMIUM_ARGS (a JSON array) replaces the args; `bench/flags.ts` uses it to try flags.
+ * BENCH_HEADLESS=shell launches chrome-headless-shell in its (old) headless mode.
  *
  * Plain CommonJS run by plain `node` (no tsx), like the built daemon: a loader in this process
  * would be counted against the baseline.
@@ -23,7 +24,8 @@ const client = new Client({
   authStrategy: new LocalAuth({ clientId: env.BENCH_CLIENT_ID, dataPath: env.BENCH_AUTH_PATH }),
   webVersion: env.BENCH_WEB_VERSION,
   webVersionCache: { type: 'local', path: env.BENCH_CACHE_PATH, strict: true },
-  puppeteer: { executablePath: env.CHROME_PATH, args },
+  // BENCH_HEADLESS=shell for chrome-headless-shell; otherwise the library's default (true).
+  puppeteer: { executablePath: env.CHROME_PATH, args, ...(env.BENCH_HEADLESS === 'shell' ? { headless: 'shell' } : {}) },
 });
 
 function report(event, extra) {

@@ -9,7 +9,8 @@
  *   npx tsx bench/flags.ts --only 'without --single-process'    one candidate vs today's set
  *   npx tsx bench/flags.ts --add='name=--flag --flag'           an ad-hoc candidate
  *
- * Options: --runs N (3), --settle-ms MS (5000), --base daemon|before|bare, --extra-base='...'.
+ * Options: --runs N (3), --settle-ms MS (5000), --base daemon|before|bare, --extra-base='...',
+ * --browser shell|full (shell: chrome-headless-shell, the daemon's default; full: Chromium).
  * Values that start with a dash need the `--option=value` form.
  *
  * Every run is a restored start of the same paired profile (a fresh copy each time) in a
@@ -24,12 +25,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BASE_CHROMIUM_ARGS, HYGIENE_CHROMIUM_ARGS } from '../src/chromium/chromium-flags';
 import { SimPhone } from '../test/sim';
 import { Cleanup } from './lib/cleanup';
-import { type BareRun, type BenchContext, startBare } from './lib/contenders';
+import { type BareRun, type BenchContext, benchBrowsers, startBare } from './lib/contenders';
 import { BenchDirs } from './lib/dirs';
 import { describeRoles, type TreeMemory } from './lib/memory';
 import { pairTemplate } from './lib/pairing';
 import { sampleMemory } from './lib/sample';
 import { median, mib, table } from './lib/stats';
+
+/** Starts the bare client on the chosen browser with the given flags. */
+let start: (authPath: string, flags: readonly string[]) => BareRun = () => {
+  throw new Error('not started');
+};
 
 interface Candidate {
   readonly name: string;
@@ -79,6 +85,7 @@ async function main(): Promise<void> {
       'settle-ms': { type: 'string', default: '5000' },
       only: { type: 'string' },
       base: { type: 'string', default: 'daemon' },
+      browser: { type: 'string', default: 'shell' },
       'extra-base': { type: 'string', default: '' },
       cumulative: { type: 'boolean', default: false },
       'keep-mib': { type: 'string', default: '2' },
@@ -103,9 +110,11 @@ async function main(): Promise<void> {
   cleanup.installSignalHandlers();
   try {
     const dirs = await BenchDirs.create(cleanup);
-    const ctx: BenchContext = { cleanup, dirs, chromePath: process.env.CHROME_PATH ?? '/usr/bin/chromium', daemonNodeFlags: [] };
-    const template = await pairTemplate(ctx, 'bare', base);
-    log(`base: ${base.join(' ')}`);
+    const ctx: BenchContext = { cleanup, dirs, browsers: benchBrowsers(), daemonNodeFlags: [] };
+    const browser = values.browser === 'full' ? 'full' : 'shell';
+    start = (authPath, flags) => startBare(ctx, authPath, { chromiumArgs: flags, browser });
+    const template = await pairTemplate(ctx, 'bare', (authPath) => start(authPath, base));
+    log(`browser: ${ctx.browsers[browser]}; base: ${base.join(' ')}`);
 
     const rows: string[][] = [
       ['candidate', 'PSS MiB', 'Δ PSS', 'USS MiB', 'Δ USS', 'anon MiB', 'Δ anon', 'RSS MiB', 'procs', 'ready ms', 'ping ok', values.cumulative ? 'kept' : '', 'roles (PSS MiB)'],
@@ -162,7 +171,7 @@ interface Measured {
 
 async function measureOnce(ctx: BenchContext, template: string, flags: readonly string[], settleMs: number): Promise<Measured> {
   const authPath = await ctx.dirs.copyOf(template, 'sweep');
-  const run = startBare(ctx, authPath, flags);
+  const run = start(authPath, flags);
   try {
     const readyMs = await run.waitForReady(1, 45_000);
     await sleep(settleMs);
@@ -203,7 +212,7 @@ async function stabilityCheck(
   let ok = 0;
   const failures: string[] = [];
   for (let i = 0; i < cycles; i++) {
-    const run = startBare(ctx, authPath, flags);
+    const run = start(authPath, flags);
     try {
       await run.waitForReady(1, 45_000);
       if (!(await pingWorks(run))) throw new Error('no pong after restart');

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Cleanup } from './lib/cleanup';
-import { type BenchContext, startDaemon } from './lib/contenders';
+import { type BenchContext, benchBrowsers, startDaemon } from './lib/contenders';
 import { BenchDirs } from './lib/dirs';
 import type { TreeMemory } from './lib/memory';
 import { pairTemplate } from './lib/pairing';
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   cleanup.installSignalHandlers();
   try {
     const dirs = await BenchDirs.create(cleanup);
-    const ctx: BenchContext = { cleanup, dirs, chromePath: process.env.CHROME_PATH ?? '/usr/bin/chromium', daemonNodeFlags: [] };
+    const ctx: BenchContext = { cleanup, dirs, browsers: benchBrowsers(), daemonNodeFlags: [] };
     const template = await pairTemplate(ctx, 'daemon');
     const results = new Map<string, Array<{ memory: TreeMemory; rps: number; p99: number }>>();
     for (let i = 0; i < Number(values.runs); i++) {

@@ -22,29 +22,32 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { botAndGrowth } from './lib/bot-growth';
 import { Cleanup } from './lib/cleanup';
-import { type BenchContext, REPO_ROOT } from './lib/contenders';
+import { type BenchContext, benchBrowsers, REPO_ROOT } from './lib/contenders';
 import { BenchDirs } from './lib/dirs';
 import { httpLoad } from './lib/http-load';
 import { messagingLatency } from './lib/messaging';
+import { browserTable } from './lib/browser-table';
 import { pairTemplate } from './lib/pairing';
 import { readyRuns } from './lib/ready-runs';
 import { type BenchOptions, report } from './lib/report';
 
 const HELP = `Usage: npm run bench -- [options]
-  --runs N            ready-state runs per contender, alternating (default 5; --quick 2)
+  --runs N            ready-state runs per contender, rotating (default 5; --quick 2)
+  --idle-ms MS        idle CPU window after each ready-state sample (default 30000; --quick 10000)
   --settle-ms MS      wait after ready before sampling memory (default 20000; --quick 5000)
   --growth-settle-ms  wait before each growth sample (default 20000)
   --load-sec S        seconds per HTTP load run (default 5; --quick 3)
   --load-rounds N     rounds of HTTP load runs, medians reported (default 3; --quick 1)
   --connections N     autocannon connections (default 10)
   --rate N            fixed request rate for the /api/health p99 run (default 1000)
-  --messages N        !ping messages for latency and growth (default 500; --quick 100)
+  --messages N        !ping messages for latency and growth (default 1000; --quick 100)
   --msg-rate N        messages per second (default 8: under the highest send budget, 10/s)
   --reconnects N      reconnect cycles for growth (default 20; --quick 4)
   --sends N           API sends for send-to-delivery latency (default 200; --quick 50)
   --send-rate N       API sends per second (default 5; the daemon's budget tops out at 10/s)
   --incoming N        incoming messages for webhook latency (default 400; --quick 100)
   --incoming-rate N   incoming messages per second (default 20)
+  --table-runs N      runs per set-up of the browser table (default 3; --quick 1)
   --node-flags=...    node flags for the daemon, e.g. --node-flags='--max-semi-space-size=2'
                       (default: those of render.yaml's startCommand, i.e. what Render runs)
   --skip-build        use dist/ as it is
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       runs: { type: 'string' },
+      'idle-ms': { type: 'string' },
       'settle-ms': { type: 'string' },
       'growth-settle-ms': { type: 'string' },
       'load-sec': { type: 'string' },
@@ -65,6 +69,7 @@ async function main(): Promise<void> {
       'msg-rate': { type: 'string', default: '8' },
       reconnects: { type: 'string' },
       sends: { type: 'string' },
+      'table-runs': { type: 'string' },
       'send-rate': { type: 'string', default: '5' },
       incoming: { type: 'string' },
       'incoming-rate': { type: 'string', default: '20' },
@@ -88,15 +93,17 @@ async function main(): Promise<void> {
   const options: BenchOptions = {
     runs: Math.max(1, num(values.runs, 5, 2)),
     settleMs: num(values['settle-ms'], 20_000, 5_000),
+    idleMs: num(values['idle-ms'], 30_000, 10_000),
     growthSettleMs: num(values['growth-settle-ms'], 20_000, 20_000),
     loadSec: num(values['load-sec'], 5, 3),
     loadRounds: Math.max(1, num(values['load-rounds'], 3, 1)),
     connections: num(values.connections, 10, 10),
     rate: num(values.rate, 1000, 1000),
-    messages: num(values.messages, 500, 100),
+    messages: num(values.messages, 1000, 100),
     msgRate: num(values['msg-rate'], 8, 8),
     reconnects: num(values.reconnects, 20, 4),
     sends: num(values.sends, 200, 50),
+    tableRuns: Math.max(1, num(values['table-runs'], 3, 1)),
     sendRate: num(values['send-rate'], 5, 5),
     incoming: num(values.incoming, 400, 100),
     incomingRate: num(values['incoming-rate'], 20, 20),
@@ -105,8 +112,7 @@ async function main(): Promise<void> {
     nodeFlags,
     quick,
   };
-  const chromePath = process.env.CHROME_PATH ?? process.env.PUPPETEER_EXECUTABLE_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(chromePath)) throw new Error(`No Chromium at ${chromePath}. To resolve, set CHROME_PATH.`);
+  const browsers = benchBrowsers();
 
   const cleanup = new Cleanup();
   cleanup.installSignalHandlers();
@@ -114,14 +120,14 @@ async function main(): Promise<void> {
   try {
     if (!values['skip-build']) build();
     const dirs = await BenchDirs.create(cleanup);
-    const ctx: BenchContext = { cleanup, dirs, chromePath, daemonNodeFlags: nodeFlags };
-    log(`daemon: node ${[...nodeFlags, 'dist/src/main.js'].join(' ')}; bare: node bench/bare-client.cjs; Chromium ${chromiumVersion(chromePath)}`);
+    const ctx: BenchContext = { cleanup, dirs, browsers, daemonNodeFlags: nodeFlags };
+    log(`daemon: node ${[...nodeFlags, 'dist/src/main.js'].join(' ')} on ${browsers.shell}; bare: node bench/bare-client.cjs on ${browsers.full} (library defaults) and on the shell with the daemon's flags; ${chromiumVersion(browsers.full)}`);
 
     log('pairing one profile per contender (QR, scan, ready, stop)...');
-    const templates = { daemon: await pairTemplate(ctx, 'daemon'), bare: await pairTemplate(ctx, 'bare') };
+    const templates = { daemon: await pairTemplate(ctx, 'daemon'), bare: await pairTemplate(ctx, 'bare'), 'bare-shell': await pairTemplate(ctx, 'bare-shell') };
 
-    log(`1-3. ready-state memory, restored start, health: ${options.runs} runs each, alternating, settle ${options.settleMs} ms`);
-    const ready = await readyRuns(ctx, { runs: options.runs, settleMs: options.settleMs, templates, log });
+    log(`1-3. ready-state memory, restored start, health, idle CPU: ${options.runs} runs each, rotating, settle ${options.settleMs} ms, idle window ${options.idleMs} ms`);
+    const ready = await readyRuns(ctx, { runs: options.runs, settleMs: options.settleMs, idleMs: options.idleMs, templates, log });
 
     log(`4. HTTP under load: ${options.loadRounds} rounds of ${options.loadSec} s per target, ${options.connections} connections`);
     const http = await httpLoad(ctx, {
@@ -138,6 +144,7 @@ async function main(): Promise<void> {
     log(`5-6. bot latency (${options.messages} x !ping at ${options.msgRate}/s) and growth (${options.reconnects} reconnects)`);
     const bot = await botAndGrowth(ctx, {
       template: templates.daemon,
+      controlTemplate: templates['bare-shell'],
       messages: options.messages,
       ratePerSec: options.msgRate,
       reconnects: options.reconnects,
@@ -155,7 +162,10 @@ async function main(): Promise<void> {
       log,
     });
 
-    const output = report({ options, ready, http, bot, messaging, elapsedSec: (Date.now() - started) / 1000, chromium: chromiumVersion(chromePath) });
+    log(`8. browser table: a bare client on each browser with the library's flags and with ours, ${options.tableRuns} runs each`);
+    const browsers8 = await browserTable(ctx, { runs: options.tableRuns, settleMs: options.settleMs, log });
+
+    const output = report({ options, ready, http, bot, messaging, browserTable: browsers8, elapsedSec: (Date.now() - started) / 1000, chromium: chromiumVersion(browsers.full) });
     process.stdout.write(output);
   } finally {
     await cleanup.runAll();

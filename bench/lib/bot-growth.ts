@@ -8,20 +8,31 @@
  * `ready` again with the session kept.
  *
  * Growth samples are taken halfway and at the end of each phase, so a step (warm-up: heaps
- * sized up once) can be told from a slope (a leak). Before each one the page's V8 heap is
- * collected (what DevTools' "collect garbage" does), so garbage waiting for a GC does not
- * count as growth; node's heap has no such hook without --expose-gc, hence a settle time
- * long enough for V8's memory reducer (it shrinks node's heap 10-15 s after a burst here).
+ * sized up once) can be told from a slope (a leak). Before each one the page's V8 heap and
+ * node's are collected (what DevTools' "collect garbage" does; node's through its inspector,
+ * opened with SIGUSR1), so garbage waiting for a GC does not count as growth.
+ *
+ * The simulated WhatsApp Web keeps every message in its collections, as a page with the chat
+ * open would: the page's own growth. A control run, the bare client on the headless shell with
+ * the daemon's flags, takes the same messages, so what the page retains by itself can be told
+ * from what the daemon adds.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findProfileProcesses } from '../../src/chromium/chromium-processes';
 import { SimPhone } from '../../test/sim';
-import { type BenchContext, type DaemonRun, startDaemon } from './contenders';
+import { type BenchContext, type DaemonRun, startContender, startDaemon } from './contenders';
+import { NodeInspector } from './node-inspector';
 import { describeRoles, type TreeMemory } from './memory';
 import { sampleMemory } from './sample';
 import { median, percentile } from './stats';
+
+export interface ControlGrowth {
+  readonly atReady: TreeMemory;
+  readonly halfMessages: TreeMemory;
+  readonly afterMessages: TreeMemory;
+}
 
 export interface BotSection {
   readonly messages: number;
@@ -39,10 +50,14 @@ export interface BotSection {
   readonly afterMessages: TreeMemory;
   readonly halfReconnects: TreeMemory;
   readonly afterReconnects: TreeMemory;
+  /** The bare client on the same messages: the page's own growth. */
+  readonly control: ControlGrowth;
 }
 
 export interface BotOptions {
   readonly template: string;
+  /** A paired profile of the `bare-shell` contender, for the control run. */
+  readonly controlTemplate: string;
   readonly messages: number;
   readonly ratePerSec: number;
   readonly reconnects: number;
@@ -60,11 +75,14 @@ export async function botAndGrowth(ctx: BenchContext, options: BotOptions): Prom
   const daemon = await startDaemon(ctx, authPath, {
     env: { RECONNECT_BASE_MS: '200', RECONNECT_MAX_MS: '1000', SEND_RATE_PER_MINUTE: '600', SEND_CHAT_GAP_MS: '0' },
   });
+  let inspector: NodeInspector | null = null;
   try {
     await daemon.waitForReady();
+    inspector = await NodeInspector.attach(daemon.child.pid);
     const sample = async (label: string): Promise<TreeMemory> => {
       await sleep(options.settleMs);
       await collectPageGarbage(daemon);
+      await inspector?.collectGarbage();
       const memory = await sampleMemory(daemon);
       options.log(`  ${label}: ${describe(memory)}`);
       return memory;
@@ -93,6 +111,10 @@ export async function botAndGrowth(ctx: BenchContext, options: BotOptions): Prom
     const secondCycles = await reconnectCycles(daemon, halfCycles + 1, options.reconnects, options.log);
     const afterReconnects = await sample(`after ${options.reconnects} reconnects`);
     const times = [...firstCycles.times, ...secondCycles.times];
+    inspector?.close();
+    inspector = null;
+    await daemon.stop();
+    const control = await controlRun(ctx, options);
 
     return {
       messages: options.messages,
@@ -106,14 +128,44 @@ export async function botAndGrowth(ctx: BenchContext, options: BotOptions): Prom
       afterMessages,
       halfReconnects,
       afterReconnects,
+      control,
     };
   } finally {
+    inspector?.close();
     await daemon.stop();
   }
 }
 
-async function withPhone<T>(daemon: DaemonRun, use: (phone: SimPhone) => Promise<T>): Promise<T> {
-  const phone = await SimPhone.attach(daemon.profileDir, { timeoutMs: 30_000 });
+/** The bare client on the headless shell with the daemon's flags, through the same messages. */
+async function controlRun(ctx: BenchContext, options: BotOptions): Promise<ControlGrowth> {
+  const run = startContender(ctx, 'bare-shell', await ctx.dirs.copyOf(options.controlTemplate, 'control'));
+  let inspector: NodeInspector | null = null;
+  try {
+    await run.waitForReady();
+    inspector = await NodeInspector.attach(run.child.pid);
+    const sample = async (label: string): Promise<TreeMemory> => {
+      await sleep(options.settleMs);
+      await collectPageGarbage(run);
+      await inspector?.collectGarbage();
+      const memory = await sampleMemory(run);
+      options.log(`  control (bare shell) ${label}: ${describe(memory)}`);
+      return memory;
+    };
+    const atReady = await sample('at first ready');
+    const half = Math.floor(options.messages / 2);
+    await withPhone(run, (phone) => pingAtRate(phone, half, options.ratePerSec));
+    const halfMessages = await sample(`after ${half} messages`);
+    await withPhone(run, (phone) => pingAtRate(phone, options.messages - half, options.ratePerSec));
+    const afterMessages = await sample(`after ${options.messages} messages`);
+    return { atReady, halfMessages, afterMessages };
+  } finally {
+    inspector?.close();
+    await run.stop();
+  }
+}
+
+async function withPhone<T>(run: { readonly profileDir: string }, use: (phone: SimPhone) => Promise<T>): Promise<T> {
+  const phone = await SimPhone.attach(run.profileDir, { timeoutMs: 30_000 });
   try {
     return await use(phone);
   } finally {
@@ -122,8 +174,8 @@ async function withPhone<T>(daemon: DaemonRun, use: (phone: SimPhone) => Promise
 }
 
 /** A full GC of the page's V8 heap, through a DevTools session of our own. */
-async function collectPageGarbage(daemon: DaemonRun): Promise<void> {
-  await withPhone(daemon, async (phone) => {
+async function collectPageGarbage(run: { readonly profileDir: string }): Promise<void> {
+  await withPhone(run, async (phone) => {
     const session = await (await phone.page()).createCDPSession();
     try {
       await session.send('HeapProfiler.collectGarbage');

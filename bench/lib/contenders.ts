@@ -1,8 +1,11 @@
 /**
- * The two contenders: the built daemon (`node dist/src/main.js`, production defaults) and a
- * bare whatsapp-web.js Client (bench/bare-client.cjs). Both are plain node processes spawned
- * by the bench, so "spawn to ready" and the process tree are measured the same way. The daemon
- * runs through the same harness as the end-to-end suite (test/support/daemon.ts).
+ * The contenders: the built daemon (`node dist/src/main.js`, production defaults, on the
+ * headless shell it detects), and a bare whatsapp-web.js Client (bench/bare-client.cjs) in two
+ * set-ups: the library's defaults on the full Chromium (what an operator would run instead),
+ * and the headless shell with the daemon's own flags (so the difference is our code). All are
+ * plain node processes spawned by the bench, so "spawn to ready" and the process tree are
+ * measured the same way. The daemon runs through the same harness as the end-to-end suite
+ * (test/support/daemon.ts).
  */
 import http from 'node:http';
 import os from 'node:os';
@@ -11,23 +14,35 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SIM_WEB_VERSION } from '../../test/sim';
 import { Child } from '../../test/support/child-process';
-import { ADMIN_TOKEN, Daemon, REPO_ROOT } from '../../test/support/daemon';
+import { ADMIN_TOKEN, Daemon, PHONE_PORT_ARG, REPO_ROOT } from '../../test/support/daemon';
+import { chromiumArgs } from '../../src/chromium/chromium-flags';
+import { findBrowser } from '../../src/config/find-browser';
 import type { Cleanup } from './cleanup';
 import { type BenchDirs, CLIENT_ID as BENCH_CLIENT_ID, profileDirOf } from './dirs';
 
 export { ADMIN_TOKEN, REPO_ROOT };
 const START_TIMEOUT_MS = 60_000;
 
+/** `bare`: library defaults on the full Chromium; `bare-shell`: the headless shell with the daemon's flags. */
+export type ContenderKind = 'daemon' | 'bare' | 'bare-shell';
+
+export interface BenchBrowsers {
+  /** chrome-headless-shell: the daemon's browser, and the `bare-shell` contender's. */
+  readonly shell: string;
+  /** The full Chromium: the `bare` contender's. */
+  readonly full: string;
+}
+
 export interface BenchContext {
   readonly cleanup: Cleanup;
   readonly dirs: BenchDirs;
-  readonly chromePath: string;
+  readonly browsers: BenchBrowsers;
   /** Node flags of the production start command (render.yaml `startCommand`). */
   readonly daemonNodeFlags: readonly string[];
 }
 
 export interface Contender {
-  readonly kind: 'daemon' | 'bare';
+  readonly kind: ContenderKind;
   readonly child: Child;
   readonly authPath: string;
   readonly profileDir: string;
@@ -101,7 +116,8 @@ export async function startDaemon(ctx: BenchContext, authPath: string, options: 
       nodeFlags: ctx.daemonNodeFlags,
       // Every setting but what the bench must set is the production default.
       timings: 'production',
-      env: { CHROME_PATH: ctx.chromePath, LOG_LEVEL: 'info', ...options.env },
+      // The phone (pairing, pings, reconnect cycles) attaches through a DevTools port.
+      env: { CHROME_PATH: ctx.browsers.shell, LOG_LEVEL: 'info', CHROMIUM_ARGS: PHONE_PORT_ARG, ...options.env },
       waitForHttp: false,
       cleanup: ctx.cleanup,
     },
@@ -130,9 +146,8 @@ async function pollHealth(run: DaemonRun): Promise<number | null> {
 }
 
 export class BareRun implements Contender {
-  readonly kind = 'bare';
-
   constructor(
+    readonly kind: 'bare' | 'bare-shell',
     readonly child: Child,
     readonly authPath: string,
   ) {}
@@ -159,7 +174,26 @@ export class BareRun implements Contender {
   }
 }
 
-export function startBare(ctx: BenchContext, authPath: string, chromiumArgs?: readonly string[]): BareRun {
+export interface BareOptions {
+  /** Replaces the library's default args (`--no-sandbox` only, as root). */
+  readonly chromiumArgs?: readonly string[];
+  /** `full` (default): the full Chromium, headless: true; `shell`: the headless shell, headless: 'shell'. */
+  readonly browser?: 'full' | 'shell';
+}
+
+/** The two browsers the bench needs, as the daemon's own detection finds them. */
+export function benchBrowsers(): BenchBrowsers {
+  const shell = findBrowser({ explicit: null, mode: 'shell', puppeteerBrowser: () => null });
+  if (shell.mode !== 'shell') throw new Error('No chrome-headless-shell found. To resolve, install it: sudo apt-get install chromium-headless-shell');
+  return { shell: shell.path, full: findBrowser({ explicit: null, mode: 'full', puppeteerBrowser: () => null }).path };
+}
+
+/** The daemon's own Chromium flags (as root here), for the `bare-shell` contender. */
+export const DAEMON_FLAGS: readonly string[] = chromiumArgs([], process.getuid?.() === 0);
+
+export function startBare(ctx: BenchContext, authPath: string, options: BareOptions = {}): BareRun {
+  const browser = options.browser ?? 'full';
+  const chromiumArgs = options.chromiumArgs;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? os.tmpdir(),
@@ -167,7 +201,8 @@ export function startBare(ctx: BenchContext, authPath: string, chromiumArgs?: re
     BENCH_AUTH_PATH: authPath,
     BENCH_CACHE_PATH: ctx.dirs.cachePath,
     BENCH_WEB_VERSION: SIM_WEB_VERSION,
-    CHROME_PATH: ctx.chromePath,
+    CHROME_PATH: ctx.browsers[browser],
+    BENCH_HEADLESS: browser === 'shell' ? 'shell' : 'true',
     ...(chromiumArgs === undefined ? {} : { BENCH_CHROMIUM_ARGS: JSON.stringify(chromiumArgs) }),
   };
   const child = Child.spawn({
@@ -177,5 +212,10 @@ export function startBare(ctx: BenchContext, authPath: string, chromiumArgs?: re
     cwd: REPO_ROOT,
     cleanup: ctx.cleanup,
   });
-  return new BareRun(child, authPath);
+  return new BareRun(browser === 'shell' ? 'bare-shell' : 'bare', child, authPath);
+}
+
+/** A bare contender as the bench defines it. */
+export function startContender(ctx: BenchContext, kind: 'bare' | 'bare-shell', authPath: string): BareRun {
+  return kind === 'bare' ? startBare(ctx, authPath) : startBare(ctx, authPath, { browser: 'shell', chromiumArgs: DAEMON_FLAGS });
 }

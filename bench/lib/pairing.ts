@@ -4,11 +4,12 @@
  * measured run then starts from a copy of it: a restored start, no QR.
  */
 import { SimPhone } from '../../test/sim';
-import { type BenchContext, startBare, startDaemon } from './contenders';
+import { type BareRun, type BenchContext, type ContenderKind, type DaemonRun, startContender, startDaemon } from './contenders';
 
-export async function pairTemplate(ctx: BenchContext, kind: 'daemon' | 'bare', chromiumArgs?: readonly string[]): Promise<string> {
+/** A paired profile for `kind`, or for a bare client started by `start` (the flag sweep's). */
+export async function pairTemplate(ctx: BenchContext, kind: ContenderKind, start?: (authPath: string) => BareRun): Promise<string> {
   const authPath = await ctx.dirs.newAuthPath(`template-${kind}`);
-  const run = kind === 'daemon' ? await startDaemon(ctx, authPath) : startBare(ctx, authPath, chromiumArgs);
+  const run: DaemonRun | BareRun = kind === 'daemon' ? await startDaemon(ctx, authPath) : (start ?? ((a: string) => startContender(ctx, kind, a)))(authPath);
   try {
     if (run.kind === 'daemon') await run.waitForState('qr');
     else await run.waitForEvent('qr');

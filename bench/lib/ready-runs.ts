@@ -1,62 +1,69 @@
 /**
- * Sections 1-3: restored starts of the daemon and of the bare client, alternating. Each run
- * is a fresh copy of that contender's paired profile: spawn, time to `ready` (and, for the
- * daemon, to the first 200 of /api/health), wait the settle time, sample the tree's memory,
- * stop.
+ * Sections 1-3: restored starts of the daemon and of both bare contenders, in rotating order.
+ * Each run is a fresh copy of that contender's paired profile: spawn, time to `ready` (and, for
+ * the daemon, to the first 200 of /api/health), wait the settle time, sample the tree's memory,
+ * then measure its idle CPU, stop.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type BenchContext, type Contender, startBare, startDaemon } from './contenders';
+import { type BenchContext, type Contender, type ContenderKind, startContender, startDaemon } from './contenders';
 import { endLeftovers } from '../../test/support/leftovers';
+import { measureIdleCpu, type IdleCpu } from './cpu';
 import { describeRoles, type TreeMemory } from './memory';
 import { sampleMemory } from './sample';
 
+export const KINDS: readonly ContenderKind[] = ['daemon', 'bare', 'bare-shell'];
+
 export interface ReadyRun {
-  readonly kind: 'daemon' | 'bare';
+  readonly kind: ContenderKind;
   readonly readyMs: number;
   readonly healthMs: number | null;
   readonly memory: TreeMemory;
+  readonly idle: IdleCpu;
 }
 
 export interface ReadyRunsOptions {
   readonly runs: number;
   readonly settleMs: number;
-  readonly templates: { readonly daemon: string; readonly bare: string };
+  /** The idle CPU window, after the memory sample. */
+  readonly idleMs: number;
+  readonly templates: Readonly<Record<ContenderKind, string>>;
   readonly log: (line: string) => void;
 }
 
 export async function readyRuns(ctx: BenchContext, options: ReadyRunsOptions): Promise<ReadyRun[]> {
   const results: ReadyRun[] = [];
   for (let i = 0; i < options.runs; i++) {
-    // Alternate who goes first, so a neighbour's load or a warming page cache hits both alike.
-    const order = i % 2 === 0 ? (['daemon', 'bare'] as const) : (['bare', 'daemon'] as const);
+    // Rotate who goes first, so a neighbour's load or a warming page cache hits all alike.
+    const order = KINDS.map((_, k) => KINDS[(k + i) % KINDS.length] as ContenderKind);
     for (const kind of order) {
       const result = await readyRun(ctx, kind, options);
       results.push(result);
       options.log(
-        `  run ${i + 1}/${options.runs} ${kind.padEnd(6)} ready ${Math.round(result.readyMs)} ms` +
+        `  run ${i + 1}/${options.runs} ${kind.padEnd(10)} ready ${Math.round(result.readyMs)} ms` +
           (result.healthMs === null ? '' : `, health ${Math.round(result.healthMs)} ms`) +
           `, PSS ${mibText(result.memory.pss)} USS ${mibText(result.memory.uss)} RSS ${mibText(result.memory.rss)} MiB` +
-          ` in ${result.memory.processes.length} processes [${describeRoles(result.memory)}]`,
+          ` in ${result.memory.processes.length} processes [${describeRoles(result.memory)}], idle CPU ${result.idle.cpuSecPerMin.toFixed(2)} s/min`,
       );
     }
   }
   return results;
 }
 
-async function readyRun(ctx: BenchContext, kind: 'daemon' | 'bare', options: ReadyRunsOptions): Promise<ReadyRun> {
+async function readyRun(ctx: BenchContext, kind: ContenderKind, options: ReadyRunsOptions): Promise<ReadyRun> {
   const authPath = await ctx.dirs.copyOf(options.templates[kind], kind);
-  if (kind === 'bare') return measureRun(startBare(ctx, authPath), Promise.resolve(null), options.settleMs);
+  if (kind !== 'daemon') return measureRun(startContender(ctx, kind, authPath), Promise.resolve(null), options);
   const daemon = await startDaemon(ctx, authPath, { timeHealth: true });
-  return measureRun(daemon, daemon.healthMs, options.settleMs);
+  return measureRun(daemon, daemon.healthMs, options);
 }
 
-async function measureRun(run: Contender, healthMs: Promise<number | null>, settleMs: number): Promise<ReadyRun> {
+async function measureRun(run: Contender, healthMs: Promise<number | null>, options: ReadyRunsOptions): Promise<ReadyRun> {
   try {
     const readyMs = await run.waitForReady();
     const health = await healthMs;
-    await sleep(settleMs);
+    await sleep(options.settleMs);
     const memory = await sampleMemory(run);
-    return { kind: run.kind, readyMs, healthMs: health, memory };
+    const idle = await measureIdleCpu(run, options.idleMs);
+    return { kind: run.kind, readyMs, healthMs: health, memory, idle };
   } finally {
     await run.stop();
     // A browser left running would share pages with the next run and skew its PSS.

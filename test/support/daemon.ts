@@ -71,6 +71,9 @@ export class Sandbox implements DaemonDirs {
 }
 
 /** Recovery in seconds, not minutes, so the suite tries many faults quickly. */
+/** What the tests add to CHROMIUM_ARGS so the simulated phone can attach; keep it when setting CHROMIUM_ARGS. */
+export const PHONE_PORT_ARG = '--remote-debugging-port=0';
+
 export const TEST_TIMINGS: Readonly<Record<string, string>> = {
   LOG_LEVEL: 'debug',
   RECONNECT_BASE_MS: '500',
@@ -138,6 +141,9 @@ export class Daemon {
       ADMIN_TOKEN,
       QR_IN_LOGS: 'false',
       LOG_FORMAT: 'json',
+      // The daemon speaks DevTools over a pipe; the simulated phone attaches through a port
+      // of its own (DevToolsActivePort in the profile), so the tests open one.
+      CHROMIUM_ARGS: PHONE_PORT_ARG,
       ...(options.timings === 'production' ? {} : TEST_TIMINGS),
       ...options.env,
     };
