@@ -10,8 +10,10 @@ import { createShutdown } from './app/shutdown';
 import { createQrAnnouncer } from './app/announce-qr';
 import { buildMessaging } from './app/build-messaging';
 import { installSafetyNets } from './app/safety-nets';
+import { BotGate } from './bot/bot-gate';
 import { createDispatcher } from './bot/dispatch-message';
 import { COMMANDS } from './bot/commands';
+import { browserEnvironment } from './chromium/browser-env';
 import { chromiumArgs } from './chromium/chromium-flags';
 import { findProfileProcesses } from './chromium/chromium-processes';
 import { LocalProfileGuard } from './chromium/local-profile-guard';
@@ -19,10 +21,11 @@ import { measureProcesses } from './chromium/process-memory';
 import { systemClock } from './common/clock';
 import type { Config } from './config/config';
 import { ConfigError } from './config/config-error';
-import { type BrowserMode, findBrowser, type FoundBrowser } from './config/find-browser';
+import { type BrowserMode, browserBinaries, findBrowser, type FoundBrowser } from './config/find-browser';
 import { loadConfig } from './config/load-config';
 import { AppError, describeError } from './errors';
 import { createApp } from './http/create-app';
+import { createHttpServer } from './http/http-server';
 import { createLogger } from './logging/create-logger';
 import { LiveSecrets } from './logging/live-secrets';
 import type { Logger } from './logging/logger';
@@ -56,6 +59,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // Everything the daemon and its browser create (the profile with the WhatsApp keys, the
+  // database, the lock, the metadata) is for this user alone, whatever the shell's umask.
+  process.umask(0o077);
 
   dotenv.config({ quiet: true });
   const config = readConfigOrExit();
@@ -63,6 +69,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, secrets: () => secrets.list() });
   const browser = findBrowserOrExit(config, logger);
   const paths = sessionPaths(config.authPath, config.clientId);
+  // The only processes the daemon ever signals or measures: our user's, running our browser.
+  const ours = { uid: process.getuid?.() ?? 0, executables: browserBinaries(browser.path) };
 
   const store = new LocalSessionStore({ profileDir: paths.profileDir, logger, clock: systemClock });
   const metadata = new SessionMetadataStore({ file: paths.metadataFile, logger });
@@ -70,7 +78,7 @@ async function main(): Promise<void> {
     config,
     clock: systemClock,
     logger,
-    guard: new LocalProfileGuard({ profileDir: paths.profileDir, logger }),
+    guard: new LocalProfileGuard({ profileDir: paths.profileDir, logger, only: ours }),
     store,
     metadata,
     // Read before HTTP answers: status never says "nobody is paired" before it has looked.
@@ -85,14 +93,25 @@ async function main(): Promise<void> {
       executablePath: browser.path,
       browserMode: browser.mode,
       args: chromiumArgs(config.chromiumArgs, process.getuid?.() === 0),
+      env: browserEnvironment(process.env),
       takeoverOnConflict: config.takeoverOnConflict,
       takeoverTimeoutMs: config.takeoverTimeoutMs,
     }),
-    measureBrowserMemory: async () => (await measureProcesses((await findProfileProcesses(paths.profileDir)).map((p) => p.pid))).pss,
+    measureBrowserMemory: async () => (await measureProcesses((await findProfileProcesses(paths.profileDir, ours)).map((p) => p.pid))).pss,
     onQr: createQrAnnouncer({ secrets, logger, printToLog: config.qrInLogs }),
   });
   const messaging = buildMessaging({ config, databaseFile: paths.databaseFile, session: supervisor, clock: systemClock, logger });
+  const botGate = new BotGate({
+    limits: config.botLimits,
+    clock: systemClock,
+    logger,
+    readySince: () => {
+      const snapshot = supervisor.snapshot();
+      return snapshot.state === 'ready' ? snapshot.since.getTime() : null;
+    },
+  });
   const dispatch = createDispatcher({
+    gate: botGate,
     commands: COMMANDS,
     prefix: config.botPrefix,
     logger,
@@ -117,6 +136,7 @@ async function main(): Promise<void> {
     logger,
     clock: systemClock,
     messaging,
+    bot: botGate,
     publicDir: PUBLIC_DIR,
     isShuttingDown: () => shuttingDown,
   });
@@ -194,7 +214,7 @@ function puppeteerDownload(mode: BrowserMode): string | null {
 
 function listen(app: ReturnType<typeof createApp>, config: Config, logger: Logger): Promise<Server> {
   return new Promise((resolve) => {
-    const server = app.listen(config.port, config.host);
+    const server = createHttpServer(app).listen(config.port, config.host);
     server.once('listening', () => {
       const address = server.address();
       const port = typeof address === 'object' && address !== null ? address.port : config.port;

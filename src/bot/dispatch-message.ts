@@ -2,6 +2,7 @@ import { describeError } from '../errors';
 import type { Logger } from '../logging/logger';
 import type { SessionSnapshot } from '../session/session-state';
 import type { IncomingMessage } from '../whatsapp/wa-client';
+import type { BotGate } from './bot-gate';
 import type { Command } from './command';
 
 /** How a command's answer leaves: quoting `message`, in its chat. */
@@ -13,6 +14,8 @@ export interface DispatcherOptions {
   readonly logger: Logger;
   readonly reply: ReplySender;
   readonly session: () => SessionSnapshot;
+  /** Who may run commands and how often; without one, every command runs (tests of the routing). */
+  readonly gate?: Pick<BotGate, 'submit'>;
 }
 
 export type Dispatcher = (message: IncomingMessage) => Promise<void>;
@@ -33,12 +36,15 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const [, word = '', args = ''] = /^(\S*)\s*([\s\S]*)$/.exec(text.slice(prefix.length)) ?? [];
     const command = byName.get(word.toLowerCase());
     if (!command) return;
-    try {
-      const reply = (answer: string): Promise<void> => options.reply(message, answer);
-      await command.run({ message, args: args.trim(), commands, prefix, session: options.session(), reply });
-      log.debug(`Answered ${prefix}${command.name}`);
-    } catch (error) {
-      log.error(`Command ${prefix}${command.name} failed`, { error: describeError(error) });
-    }
+    const run = async (): Promise<void> => {
+      try {
+        const reply = (answer: string): Promise<void> => options.reply(message, answer);
+        await command.run({ message, args: args.trim(), commands, prefix, session: options.session(), reply });
+        log.debug(`Answered ${prefix}${command.name}`);
+      } catch (error) {
+        log.error(`Command ${prefix}${command.name} failed`, { error: describeError(error) });
+      }
+    };
+    await (options.gate ? options.gate.submit(message, run) : run());
   };
 }

@@ -1,4 +1,4 @@
-import { readdir, readFile, readlink, realpath } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -53,12 +53,13 @@ export async function readProcStat(pid: number): Promise<ProcStat | null> {
  * on to its zygotes, renderers and utility processes, but other builds and forked helpers
  * need not, hence the descendants. Our own process is never included. Empty off Linux.
  */
-export async function findProfileProcesses(profileDir: string): Promise<ProfileProcess[]> {
+export async function findProfileProcesses(profileDir: string, only: ProcessFilter = {}): Promise<ProfileProcess[]> {
   const pids = await listPids();
   if (pids.length === 0) return [];
   const targets = await profilePathForms(profileDir);
+  const executables = only.executables === undefined ? null : new Set(await Promise.all(only.executables.map((file) => realpath(file).catch(() => file))));
   const infos = await Promise.all(pids.map(describeProcess));
-  const live = infos.filter((info): info is ProcessInfo => info !== null && !isGone(info.stat.state));
+  const live = infos.filter((info): info is ProcessInfo => info !== null && !isGone(info.stat.state) && (only.uid === undefined || info.uid === only.uid));
 
   const childrenOf = new Map<number, ProcessInfo[]>();
   for (const info of live) {
@@ -68,7 +69,7 @@ export async function findProfileProcesses(profileDir: string): Promise<ProfileP
   }
 
   const matched = new Map<number, ProcessInfo>();
-  const uses = await Promise.all(live.map((info) => usesProfile(info, targets)));
+  const uses = await Promise.all(live.map(async (info) => (await usesProfile(info, targets)) && (executables === null || (await runs(info.pid, executables)))));
   const queue = live.filter((_, index) => uses[index]);
   for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
     if (matched.has(next.pid) || next.pid === process.pid) continue;
@@ -76,6 +77,23 @@ export async function findProfileProcesses(profileDir: string): Promise<ProfileP
     queue.push(...(childrenOf.get(next.pid) ?? []));
   }
   return [...matched.values()].map(({ pid, stat }) => ({ pid, startTime: stat.startTime }));
+}
+
+/**
+ * Narrows a scan to processes this daemon could have started: of our user, running one of
+ * the browser's binaries. Argv text alone is not enough: any process (of another user, or a
+ * script that merely mentions the path) can carry `--user-data-dir=<profile>`.
+ */
+export interface ProcessFilter {
+  readonly uid?: number;
+  /** `/proc/<pid>/exe` must resolve to one of these (compared by real path). */
+  readonly executables?: readonly string[];
+}
+
+async function runs(pid: number, executables: ReadonlySet<string>): Promise<boolean> {
+  const exe = await readlink(`/proc/${pid}/exe`).catch(() => null);
+  // A binary replaced by a package upgrade while it runs shows as "<path> (deleted)".
+  return exe !== null && executables.has(exe.replace(/ \(deleted\)$/, ''));
 }
 
 /**
@@ -105,6 +123,7 @@ export async function isRunning(proc: ProfileProcess): Promise<boolean> {
 
 interface ProcessInfo {
   readonly pid: number;
+  readonly uid: number;
   readonly stat: ProcStat;
   readonly args: readonly string[];
 }
@@ -120,12 +139,16 @@ async function listPids(): Promise<number[]> {
 
 async function describeProcess(pid: number): Promise<ProcessInfo | null> {
   // Processes vanish, or belong to users we may not inspect, between the listing and the read.
-  const [stat, cmdline] = await Promise.all([readProcStat(pid), readFile(`/proc/${pid}/cmdline`).catch(() => null)]);
-  if (stat === null || cmdline === null) return null;
+  const [stat, cmdline, owner] = await Promise.all([
+    readProcStat(pid),
+    readFile(`/proc/${pid}/cmdline`).catch(() => null),
+    lstat(`/proc/${pid}`).catch(() => null),
+  ]);
+  if (stat === null || cmdline === null || owner === null) return null;
   const args = cmdline.toString('utf8').split('\0');
   // A rewritten title leaves the rest of the old argv area as NULs (libuv) or one NUL (Chromium).
   while (args.at(-1) === '') args.pop();
-  return { pid, stat, args };
+  return { pid, uid: owner.uid, stat, args };
 }
 
 function isGone(state: string): boolean {

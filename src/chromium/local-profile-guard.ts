@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../logging/logger';
 import { clearStaleChromiumLocks, isSingletonOwnerAlive, type SingletonLockOwner } from './chromium-locks';
-import { endProcesses, findProfileProcesses } from './chromium-processes';
+import { endProcesses, findProfileProcesses, type ProcessFilter } from './chromium-processes';
 import type { ProfileGuard } from './profile-guard';
 
 export interface LocalProfileGuardOptions {
@@ -10,6 +10,11 @@ export interface LocalProfileGuardOptions {
   readonly logger: Logger;
   /** How long Chromium gets to exit on SIGTERM before SIGKILL. */
   readonly graceMs?: number;
+  /**
+   * Only processes of this user running one of these binaries (and their descendants) are
+   * ever ended; main passes our uid and the browser's binaries. Unset: any process on the profile.
+   */
+  readonly only?: ProcessFilter;
 }
 
 const DEFAULT_GRACE_MS = 3_000;
@@ -25,8 +30,10 @@ export class LocalProfileGuard implements ProfileGuard {
   private readonly profileDir: string;
   private readonly logger: Logger;
   private readonly graceMs: number;
+  private readonly only: ProcessFilter;
 
   constructor(options: LocalProfileGuardOptions) {
+    this.only = options.only ?? {};
     this.profileDir = path.resolve(options.profileDir);
     this.logger = options.logger;
     this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
@@ -72,7 +79,7 @@ export class LocalProfileGuard implements ProfileGuard {
   private async endHolders(): Promise<number[]> {
     const ended: number[] = [];
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const holders = await findProfileProcesses(this.profileDir);
+      const holders = await findProfileProcesses(this.profileDir, this.only);
       if (holders.length === 0) break;
       const result = await endProcesses(holders, this.graceMs);
       ended.push(...result.ended);
@@ -90,7 +97,7 @@ export class LocalProfileGuard implements ProfileGuard {
   /** With /proc, a process scan; without it, the pid check Chromium itself would make. */
   private async isHeld(owner: SingletonLockOwner | null): Promise<boolean> {
     if (!(await hasProcFs())) return isSingletonOwnerAlive(owner);
-    return (await findProfileProcesses(this.profileDir)).length > 0;
+    return (await findProfileProcesses(this.profileDir, this.only)).length > 0;
   }
 }
 

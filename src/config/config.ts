@@ -1,3 +1,4 @@
+import type { BotLimits } from '../bot/bot-gate';
 import type { LogLevel } from '../logging/log-levels';
 import type { BrowserMode } from './find-browser';
 import type { WebhookEventType } from '../webhooks/webhook-store';
@@ -74,6 +75,7 @@ export interface Config {
   /** Restart the browser (keeping the session) when its processes' PSS exceeds this; 0 = off. */
   readonly browserMemoryLimitMb: number;
   readonly botPrefix: string;
+  readonly botLimits: BotLimits;
   readonly send: SendConfig;
   readonly webhooks: WebhookConfig;
 }

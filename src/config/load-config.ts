@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Config } from './config';
 import { ConfigError } from './config-error';
 import { EnvReader } from './env-reader';
+import { readBotLimits } from './read-bot';
 import { readSendConfig, readWebhookConfig } from './read-messaging';
 import { LOG_LEVELS } from '../logging/log-levels';
 import { sessionPaths } from '../storage/session-paths';
@@ -108,6 +109,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     },
     browserMemoryLimitMb: read.integer('BROWSER_MEMORY_LIMIT_MB', 0, 0, 1_000_000, '0 turns the memory watchdog off.'),
     botPrefix: read.string('BOT_PREFIX', '!'),
+    botLimits: readBotLimits(read),
     send: readSendConfig(read),
     webhooks: readWebhookConfig(read),
   };

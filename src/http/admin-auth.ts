@@ -1,17 +1,36 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
+import { type Clock, systemClock } from '../common/clock';
 import { AppError } from '../errors';
+import { AuthThrottle } from './auth-throttle';
 import type { Logger } from '../logging/logger';
 import { isLoopbackAddress } from './is-loopback';
 
-/** `insufficient`: a valid token that does not cover the route (the API token on an admin route). */
-export type AdminAccess = 'granted' | 'unauthorized' | 'forbidden' | 'insufficient';
+/**
+ * `insufficient`: a valid token that does not cover the route (the API token on an admin route).
+ * `cross-site`: a state-changing request a browser sent on behalf of another site.
+ * `not-local`: no ADMIN_TOKEN, and the request is not plainly from this machine to this machine.
+ */
+export type AdminAccess = 'granted' | 'unauthorized' | 'forbidden' | 'insufficient' | 'cross-site' | 'not-local';
 
-/** What the decision looks at; nothing else of the request (in particular no proxy headers). */
+/** What the decision looks at. Proxy headers are never believed, only noticed. */
 export interface AdminRequestFacts {
   readonly authorization: string | undefined;
   readonly remoteAddress: string | undefined;
+  readonly method?: string;
+  readonly host?: string | undefined;
+  readonly origin?: string | undefined;
+  readonly secFetchSite?: string | undefined;
+  /** Names of the proxy headers the request carries (Forwarded, X-Forwarded-*, X-Real-IP, ...). */
+  readonly proxyHeaders?: readonly string[];
 }
+
+/** Headers a reverse proxy or tunnel adds: their presence means the socket's address is not the client's. */
+export const PROXY_HEADERS: readonly string[] = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip', 'cf-connecting-ip', 'true-client-ip'];
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** The only names this machine is reached by from itself (a rebinding page arrives with its own). */
+const LOCAL_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/i;
 
 /** What a route needs: the admin token, or the application token (which the admin token also covers). */
 export type Scope = 'admin' | 'api';
@@ -41,6 +60,10 @@ const API_UNAUTHORIZED_MESSAGE =
   'This route needs the API token (or the admin token). To resolve, send "Authorization: Bearer <API_TOKEN>".';
 const API_FORBIDDEN_MESSAGE =
   'This route needs API_TOKEN or ADMIN_TOKEN when called from another host. To resolve, set API_TOKEN and send it as a Bearer token.';
+const CROSS_SITE_MESSAGE =
+  'Refused: a state-changing request from another site (Origin or Sec-Fetch-Site). To resolve, call the API from a server, or use the /qr page itself.';
+const NOT_LOCAL_MESSAGE =
+  'Without ADMIN_TOKEN the daemon answers this machine only: the request came through a proxy or tunnel, or by a name other than localhost, 127.0.0.1 or [::1]. To resolve, set ADMIN_TOKEN (and API_TOKEN for applications) and send it as a Bearer token.';
 const INSUFFICIENT_MESSAGE =
   'The API token may send and read messages and read /api/session/status; this route needs ADMIN_TOKEN.';
 const FORBIDDEN_MESSAGE =
@@ -76,10 +99,14 @@ export function decideAdminAccess(adminToken: string | null, facts: AdminRequest
 
 /**
  * The decision for `scope`. The admin token covers every route, the API token the `api` ones,
- * from anywhere. Without ADMIN_TOKEN this machine is the admin: loopback clients get in
- * without a token, everyone else needs the API token (API routes) or is refused.
+ * from anywhere. Without ADMIN_TOKEN this machine is the admin, strictly: a loopback socket,
+ * a Host of localhost, 127.0.0.1 or [::1] (a DNS-rebinding page brings its own name), and no
+ * proxy headers (a local proxy or tunnel makes the whole Internet "loopback"). Whatever the
+ * token, a state-changing request that a browser made for another site is refused: Basic
+ * credentials ride along on such requests by themselves.
  */
 export function decideAccess(tokens: Tokens, facts: AdminRequestFacts, scope: Scope): AdminAccess {
+  if (isCrossSite(facts)) return 'cross-site';
   const admin = tokens.admin === '' ? null : tokens.admin;
   const api = tokens.api === '' ? null : tokens.api;
   const presented = presentedToken(facts.authorization);
@@ -88,22 +115,57 @@ export function decideAccess(tokens: Tokens, facts: AdminRequestFacts, scope: Sc
   const isAdmin = matches(presented, admin);
   const isApi = matches(presented, api);
   if (isAdmin || (scope === 'api' && isApi)) return 'granted';
-  if (admin === null && isLoopbackAddress(facts.remoteAddress)) return 'granted';
   if (isApi) return 'insufficient';
+  if (admin === null && isLoopbackAddress(facts.remoteAddress)) return isPlainlyLocal(facts) ? 'granted' : 'not-local';
   if (admin === null && (scope === 'admin' || api === null)) return 'forbidden';
   return 'unauthorized';
 }
 
+function isPlainlyLocal(facts: AdminRequestFacts): boolean {
+  // Facts built without the headers (unit tests of the token rules) count as local.
+  if (facts.host === undefined && facts.proxyHeaders === undefined) return true;
+  return LOCAL_HOST.test(facts.host ?? '') && (facts.proxyHeaders ?? []).length === 0;
+}
+
+function isCrossSite(facts: AdminRequestFacts): boolean {
+  if (SAFE_METHODS.has((facts.method ?? 'GET').toUpperCase())) return false;
+  const site = facts.secFetchSite?.toLowerCase();
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  if (facts.origin === undefined) return false;
+  if (facts.origin === 'null' || facts.host === undefined) return true;
+  try {
+    return new URL(facts.origin).host.toLowerCase() !== facts.host.toLowerCase();
+  } catch {
+    return true;
+  }
+}
+
 function matches(presented: string | null, token: string | null): boolean {
-  const equal = timingSafeEqual(digest(presented ?? ''), digest(token ?? ''));
-  return presented !== null && token !== null && equal;
+  // Whether a token was sent, and whether one is configured, are no secrets; how close a
+  // presented token is to the real one is.
+  if (presented === null || token === null) return false;
+  return timingSafeEqual(digest(presented), digest(token));
 }
 
 function factsOf(req: Request): AdminRequestFacts {
-  return { authorization: req.headers.authorization, remoteAddress: req.socket.remoteAddress };
+  return {
+    authorization: req.headers.authorization,
+    remoteAddress: req.socket.remoteAddress,
+    method: req.method,
+    host: req.headers.host,
+    origin: req.headers.origin,
+    secFetchSite: header(req, 'sec-fetch-site'),
+    proxyHeaders: PROXY_HEADERS.filter((name) => req.headers[name] !== undefined),
+  };
 }
 
-export function createAdminAuth(tokens: Tokens, logger: Logger): AdminAuth {
+function header(req: Request, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function createAdminAuth(tokens: Tokens, logger: Logger, clock: Clock = systemClock): AdminAuth {
+  const throttle = new AuthThrottle({ clock });
   const adminToken = tokens.admin;
   if (adminToken === null || adminToken === '') {
     logger.warn(
@@ -115,10 +177,21 @@ export function createAdminAuth(tokens: Tokens, logger: Logger): AdminAuth {
   const require =
     (scope: Scope): RequestHandler =>
     (req, res, next) => {
-      const access = decideAccess(tokens, factsOf(req), scope);
+      const address = req.socket.remoteAddress ?? 'unknown';
+      const wait = throttle.retryAfterSeconds(address);
+      if (wait > 0) {
+        res.setHeader('Retry-After', String(wait));
+        return next(new AppError('TOO_MANY_ATTEMPTS', `Too many failed logins from this address; try again in ${wait} s with the right token.`));
+      }
+      const facts = factsOf(req);
+      const access = decideAccess(tokens, facts, scope);
       if (access === 'granted') return next();
+      // A wrong token counts; a request with none is a browser asking for the login prompt.
+      if (access === 'unauthorized' && presentedToken(facts.authorization) !== null) throttle.fail(address);
       if (access === 'forbidden') return next(new AppError('FORBIDDEN', scope === 'admin' ? FORBIDDEN_MESSAGE : API_FORBIDDEN_MESSAGE));
       if (access === 'insufficient') return next(new AppError('FORBIDDEN', INSUFFICIENT_MESSAGE));
+      if (access === 'cross-site') return next(new AppError('FORBIDDEN', CROSS_SITE_MESSAGE));
+      if (access === 'not-local') return next(new AppError('FORBIDDEN', NOT_LOCAL_MESSAGE));
       // The admin page reads /api/session/status too, with the Basic credentials of /qr.
       res.setHeader('WWW-Authenticate', BASIC_CHALLENGE);
       return next(new AppError('UNAUTHORIZED', scope === 'admin' ? UNAUTHORIZED_MESSAGE : API_UNAUTHORIZED_MESSAGE));

@@ -1,6 +1,7 @@
 import type { Clock } from '../common/clock';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
+import type { BotGate } from '../bot/bot-gate';
 import type { BacklogMonitor } from '../messaging/backlog';
 import type { Outbox } from '../messaging/outbox';
 import type { WebhookStore } from '../webhooks/webhook-store';
@@ -21,6 +22,8 @@ export interface AppDeps {
     readonly deliverer: { kick(): void };
     readonly backlog: Pick<BacklogMonitor, 'current'>;
   };
+  /** What the bot refused to run, and what waits. */
+  readonly bot: Pick<BotGate, 'dropped' | 'queued'>;
   /** Folder holding `qr.html` and `assets/`. */
   readonly publicDir: string;
   readonly clock: Clock;
@@ -28,4 +31,6 @@ export interface AppDeps {
   readonly isShuttingDown?: () => boolean;
   /** Interval of the keep-alive comment on `/api/events`; 15 s by default, shorter in tests. */
   readonly sseHeartbeatMs?: number;
+  /** Event streams open at once; 16 by default. */
+  readonly maxEventStreams?: number;
 }

@@ -3,6 +3,7 @@
  * `message` is what is saved on disk (status) or what happened (clear), `stateMessage` is what
  * the session's state means (status, health detail, events).
  */
+import type { DropReason } from '../bot/bot-gate';
 import type { Backlog } from '../messaging/backlog';
 import type { OutboxCounts, OutboxError, OutboxStatus } from '../messaging/outbox-store';
 import type { PairedAccount, SessionCounters, SessionState } from '../session/session-state';
@@ -40,6 +41,8 @@ export interface SessionStatusBody extends SavedSession, PublicSnapshot {
   readonly counters: SessionCounters;
   /** The outbox: how much waits, and how long the oldest has waited. */
   readonly outbox: OutboxCounts;
+  /** Commands the bot did not run since start, by reason, and commands waiting for a slot. */
+  readonly bot: { readonly dropped: Readonly<Record<DropReason, number>>; readonly queued: number };
 }
 
 export type HealthStatus = 'pass' | 'warn' | 'fail';

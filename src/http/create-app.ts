@@ -21,12 +21,14 @@ export type { AppDeps } from './app-deps';
 export function createApp(deps: AppDeps): express.Express {
   const logger = deps.logger.child({ component: 'http' });
   const scoped: AppDeps = { ...deps, logger };
-  const auth = createAdminAuth({ admin: deps.config.adminToken, api: deps.config.apiToken }, logger);
+  const auth = createAdminAuth({ admin: deps.config.adminToken, api: deps.config.apiToken }, logger, deps.clock);
 
   const app = express();
   app.disable('x-powered-by');
   // Auth looks at the socket's address only; X-Forwarded-* is never believed.
   app.set('trust proxy', false);
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
 
   app.use(securityHeaders);
   app.post('/api/messages', createMessageBodyLimit());

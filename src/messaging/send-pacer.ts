@@ -1,4 +1,5 @@
 import type { Clock } from '../common/clock';
+import { TokenBucket } from '../common/token-bucket';
 
 export interface PacerOptions {
   /** Messages per minute toward WhatsApp, bot replies and API sends together. */
@@ -16,41 +17,26 @@ export interface PacerOptions {
  * between messages to the same chat, so the account never looks like a bulk sender.
  */
 export class SendPacer {
-  private tokens: number;
-  private refilledAt: number;
+  private readonly bucket: TokenBucket;
   private readonly nextForChat = new Map<string, number>();
   private readonly random: () => number;
 
   constructor(private readonly options: PacerOptions) {
-    this.tokens = options.burst;
-    this.refilledAt = options.clock.now();
+    this.bucket = new TokenBucket(options.ratePerMinute, options.burst, options.clock);
     this.random = options.random ?? Math.random;
   }
 
   /** The earliest time a message to `chatId` may go. */
   readyAt(chatId: string): number {
-    const now = this.refill();
-    const bucket = this.tokens >= 1 ? now : now + Math.ceil((1 - this.tokens) * this.msPerToken());
-    return Math.max(bucket, this.nextForChat.get(chatId) ?? 0);
+    return Math.max(this.bucket.readyAt(), this.nextForChat.get(chatId) ?? 0);
   }
 
   /** Spends the budget of one message to `chatId`, sent now. */
   take(chatId: string): void {
-    const now = this.refill();
-    this.tokens = Math.max(0, this.tokens - 1);
+    const now = this.options.clock.now();
+    this.bucket.take();
     this.nextForChat.set(chatId, now + Math.round(this.options.chatGapMs * (1 + 0.5 * this.random())));
     if (this.nextForChat.size > 10_000) this.forgetPast(now);
-  }
-
-  private msPerToken(): number {
-    return 60_000 / this.options.ratePerMinute;
-  }
-
-  private refill(): number {
-    const now = this.options.clock.now();
-    this.tokens = Math.min(this.options.burst, this.tokens + (now - this.refilledAt) / this.msPerToken());
-    this.refilledAt = now;
-    return now;
   }
 
   private forgetPast(now: number): void {

@@ -23,6 +23,8 @@ export interface WwebjsClientOptions {
   /** `shell`: chrome-headless-shell (old headless); `full`: Chromium's new headless mode. */
   readonly browserMode: BrowserMode;
   readonly args: readonly string[];
+  /** The browser's whole environment (the daemon's secrets left out). */
+  readonly env: Readonly<Record<string, string>>;
   readonly takeoverOnConflict: boolean;
   readonly takeoverTimeoutMs: number;
   /** Per CDP call; a hung page otherwise blocks a call for puppeteer's default 180 s. */
@@ -60,6 +62,10 @@ export class WwebjsClient implements WaClient {
         executablePath: options.executablePath,
         headless: options.browserMode === 'shell' ? 'shell' : true,
         args: [...options.args],
+        env: { ...options.env },
+        // DevTools over a pipe, not a port: with --remote-debugging-port any local process
+        // (any user) could take over the logged-in session. CHROMIUM_ARGS may add one back.
+        pipe: true,
         protocolTimeout: options.protocolTimeoutMs ?? 60_000,
         // The daemon owns signals: puppeteer's own handlers would kill Chromium and
         // call process.exit() behind the supervisor's back on SIGTERM/SIGINT.

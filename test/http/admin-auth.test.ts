@@ -121,6 +121,8 @@ describe('admin routes with ADMIN_TOKEN', () => {
         assert.equal(res.status, 401);
         assert.equal(res.challenge, BASIC_CHALLENGE);
       }
+      // Failed logins are throttled per address (security.test.ts): start the next route afresh.
+      await app.clock.advance(60_000);
     });
 
     it(`${method} ${path}: 2xx with the Bearer token or Basic credentials`, async () => {

@@ -1,15 +1,16 @@
 import path from 'node:path';
-import express, { Router } from 'express';
+import express, { type Router } from 'express';
 import type { AdminAuth } from '../admin-auth';
 import type { AppDeps } from '../app-deps';
 import { methodNotAllowed } from '../method-not-allowed';
+import { router as newRouter } from '../router';
 
 /**
  * `GET /qr` (admin) serves the page; `/assets/*` is public, as it holds code and styles
  * but no data. Everything the page shows comes from the admin API.
  */
 export function adminPageRoutes(deps: AppDeps, auth: AdminAuth): Router {
-  const router = Router();
+  const router = newRouter();
 
   router.get('/', (_req, res) => res.redirect(302, '/qr'));
   router.all('/', methodNotAllowed('GET'));

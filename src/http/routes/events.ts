@@ -1,12 +1,15 @@
-import { Router, type Response } from 'express';
+import type { Response, Router } from 'express';
 import { AppError } from '../../errors';
 import type { SessionSnapshot } from '../../session/session-state';
 import type { AdminAuth } from '../admin-auth';
 import type { AppDeps } from '../app-deps';
 import { methodNotAllowed } from '../method-not-allowed';
 import { toPublicSnapshot } from '../public-snapshot';
+import { router as newRouter } from '../router';
 
 const DEFAULT_HEARTBEAT_MS = 15_000;
+/** Open streams at most: each holds a socket and a subscription, and an operator needs a few. */
+const DEFAULT_MAX_STREAMS = 16;
 /** How long EventSource waits before reconnecting after the stream drops. */
 const CLIENT_RETRY_MS = 3_000;
 
@@ -21,13 +24,19 @@ function writeState(res: Response, snapshot: SessionSnapshot): void {
  * the server's shutdown.
  */
 export function eventRoutes(deps: AppDeps, auth: AdminAuth): Router {
-  const router = Router();
+  const router = newRouter();
   const heartbeatMs = deps.sseHeartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const maxStreams = deps.maxEventStreams ?? DEFAULT_MAX_STREAMS;
+  let streams = 0;
 
   router.get('/api/events', auth.requireAdmin, (req, res) => {
     if (deps.isShuttingDown?.() ?? false) {
       throw new AppError('SHUTTING_DOWN', 'The daemon is shutting down; live updates stopped. Reload the page once it is back.');
     }
+    if (streams >= maxStreams) {
+      throw new AppError('TOO_MANY_STREAMS', `${maxStreams} event streams are open already. To resolve, close other /qr tabs; the page falls back to polling meanwhile.`);
+    }
+    streams++;
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');
@@ -40,7 +49,10 @@ export function eventRoutes(deps: AppDeps, auth: AdminAuth): Router {
     const open = (): boolean => !res.writableEnded && !res.destroyed;
     let unsubscribe: (() => void) | null = null;
     let heartbeat: NodeJS.Timeout | undefined;
+    let counted = true;
     const stop = (): void => {
+      if (counted) streams--;
+      counted = false;
       clearInterval(heartbeat);
       unsubscribe?.();
       unsubscribe = null;
@@ -54,6 +66,10 @@ export function eventRoutes(deps: AppDeps, auth: AdminAuth): Router {
       }
     };
 
+    // Before the first write: a stream that closes at any point gives its slot back.
+    res.on('close', stop);
+    // A client that vanishes mid-write must not become an unhandled 'error' event.
+    res.on('error', stop);
     res.write(`retry: ${CLIENT_RETRY_MS}\n\n`);
     // Synchronous from here to subscribe(): no change can slip between the first event and the subscription.
     send(deps.session.snapshot());
@@ -63,9 +79,6 @@ export function eventRoutes(deps: AppDeps, auth: AdminAuth): Router {
       if (open()) res.write(': heartbeat\n\n');
     }, heartbeatMs);
     heartbeat.unref();
-    res.on('close', stop);
-    // A client that vanishes mid-write must not become an unhandled 'error' event.
-    res.on('error', stop);
   });
   router.all('/api/events', methodNotAllowed('GET'));
 

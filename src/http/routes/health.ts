@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { SessionState } from '../../session/session-state';
 import type { AdminAuth } from '../admin-auth';
 import type { AppDeps } from '../app-deps';
@@ -6,6 +6,7 @@ import type { BacklogBody, HealthBody, HealthStatus } from '../bodies';
 import type { Backlog } from '../../messaging/backlog';
 import { toSavedSession } from '../public-snapshot';
 import { methodNotAllowed } from '../method-not-allowed';
+import { router as newRouter } from '../router';
 
 /**
  * Only what a process restart can fix fails the check: Render restarts
@@ -25,7 +26,7 @@ function toBacklogBody(backlog: Backlog | null): BacklogBody | null {
  * picture), so it stays fast whatever the browser or the disk is doing.
  */
 export function healthRoutes(deps: AppDeps, auth: AdminAuth): Router {
-  const router = Router();
+  const router = newRouter();
 
   router.get('/api/health', (req, res) => {
     const snapshot = deps.session.snapshot();

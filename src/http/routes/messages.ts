@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { AppError } from '../../errors';
 import { OUTBOX_STATUSES, type OutboxRecord, type OutboxStatus } from '../../messaging/outbox-store';
 import { parseIdempotencyKey, parseSendRequest } from '../../messaging/send-request';
@@ -6,6 +6,7 @@ import type { AdminAuth } from '../admin-auth';
 import type { AppDeps } from '../app-deps';
 import type { AcceptedMessageBody, MessageBody, MessagePageBody } from '../bodies';
 import { methodNotAllowed } from '../method-not-allowed';
+import { router as newRouter } from '../router';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -35,7 +36,7 @@ function pageLimit(value: unknown): number {
  * ready.
  */
 export function messageRoutes(deps: AppDeps, auth: AdminAuth): Router {
-  const router = Router();
+  const router = newRouter();
   const { outbox } = deps.messaging;
 
   router.post('/api/messages', auth.requireApi, async (req, res) => {

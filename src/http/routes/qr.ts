@@ -1,11 +1,12 @@
-import { Router } from 'express';
-import QRCode from 'qrcode';
+import type { Router } from 'express';
+import { loadQrcode } from '../../common/load-qrcode';
 import { AppError } from '../../errors';
 import type { CurrentQr, SessionSnapshot, SessionState } from '../../session/session-state';
 import type { AdminAuth } from '../admin-auth';
 import type { AppDeps } from '../app-deps';
 import type { QrBody } from '../bodies';
 import { methodNotAllowed } from '../method-not-allowed';
+import { router as newRouter } from '../router';
 
 const NO_QR_HINTS: Readonly<Record<SessionState, string>> = {
   starting: 'A QR appears once WhatsApp Web has loaded; try again in a few seconds.',
@@ -29,7 +30,7 @@ function requireQr(snapshot: SessionSnapshot): CurrentQr {
  * authorized callers only, is never cached, and never logged.
  */
 export function qrRoutes(deps: AppDeps, auth: AdminAuth): Router {
-  const router = Router();
+  const router = newRouter();
 
   router.get('/api/qr', auth.requireAdmin, (_req, res) => {
     const snapshot = deps.session.snapshot();
@@ -42,7 +43,7 @@ export function qrRoutes(deps: AppDeps, auth: AdminAuth): Router {
   router.get('/api/qr.png', auth.requireAdmin, async (_req, res) => {
     const qr = requireQr(deps.session.snapshot());
     // Dark on white whatever the page's theme: phone cameras read that best.
-    const png = await QRCode.toBuffer(qr.payload, { type: 'png', margin: 2, width: 320, errorCorrectionLevel: 'M' });
+    const png = await (await loadQrcode()).toBuffer(qr.payload, { type: 'png', margin: 2, width: 320, errorCorrectionLevel: 'M' });
     res.setHeader('Cache-Control', 'no-store');
     res.type('png').send(png);
   });

@@ -1,10 +1,11 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { AdminAuth } from '../admin-auth';
 import type { AppDeps } from '../app-deps';
 import type { ClearBody, SessionStatusBody } from '../bodies';
 import { describeDiskSession } from '../describe-disk-session';
 import { toPublicSnapshot, toSavedSession } from '../public-snapshot';
 import { methodNotAllowed } from '../method-not-allowed';
+import { router as newRouter } from '../router';
 
 function clearMessage(loggedOut: boolean, wiped: boolean): string {
   const steps = [loggedOut ? 'Logged out of WhatsApp' : 'No live session to log out of'];
@@ -14,7 +15,7 @@ function clearMessage(loggedOut: boolean, wiped: boolean): string {
 
 /** `GET /api/session/status` and `DELETE /api/session/clear` (admin). */
 export function sessionRoutes(deps: AppDeps, auth: AdminAuth): Router {
-  const router = Router();
+  const router = newRouter();
 
   // An application may read it too (API token): it says whether its messages can go out.
   router.get('/api/session/status', auth.requireApi, async (_req, res) => {
@@ -30,6 +31,7 @@ export function sessionRoutes(deps: AppDeps, auth: AdminAuth): Router {
       checkedAt: info.checkedAt.toISOString(),
       counters: deps.session.counters(),
       outbox,
+      bot: { dropped: { ...deps.bot.dropped }, queued: deps.bot.queued },
     };
     res.json(body);
   });

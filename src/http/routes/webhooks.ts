@@ -1,10 +1,11 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { AppError } from '../../errors';
 import { DELIVERY_STATUSES, type Delivery, type DeliveryStatus } from '../../webhooks/webhook-store';
 import type { AdminAuth } from '../admin-auth';
 import type { AppDeps } from '../app-deps';
 import type { DeliveryBody, DeliveryListBody } from '../bodies';
 import { methodNotAllowed } from '../method-not-allowed';
+import { router as newRouter } from '../router';
 
 function toDeliveryBody(delivery: Delivery): DeliveryBody {
   return {
@@ -24,7 +25,7 @@ function toDeliveryBody(delivery: Delivery): DeliveryBody {
 
 /** `GET /api/webhooks/deliveries` and `POST /api/webhooks/deliveries/<id>/retry` (admin only). */
 export function webhookRoutes(deps: AppDeps, auth: AdminAuth): Router {
-  const router = Router();
+  const router = newRouter();
   const { webhooks, deliverer } = deps.messaging;
 
   router.get('/api/webhooks/deliveries', auth.requireAdmin, async (req, res) => {

@@ -64,6 +64,7 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
     publicDir: PUBLIC_DIR,
     clock,
     messaging: { outbox: stores.outbox, webhooks: stores.webhooks, deliverer: stores.deliverer, backlog: stores.backlog },
+    bot: { dropped: { not_allowed: 0, group: 0, stale: 0, rate_chat: 0, rate_global: 0, queue_full: 0 }, queued: 0 },
     ...options.overrides,
   });
   const host = options.host ?? '127.0.0.1';

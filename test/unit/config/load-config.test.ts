@@ -49,6 +49,7 @@ describe('loadConfig: defaults', () => {
       timeouts: { startMs: 120_000, readyMs: 90_000, watchdogIntervalMs: 30_000, watchdogTimeoutMs: 10_000, shutdownMs: 8_000 },
       browserMemoryLimitMb: 0,
       botPrefix: '!',
+      botLimits: { perChatPerMinute: 10, globalPerMinute: 60, allowedChats: null, groups: true },
       send: { ratePerMinute: 30, burst: 3, chatGapMs: 1_000, maxAttempts: 5 },
       webhooks: { urls: [], secret: null, events: ['message', 'message.status', 'session.status'], retryBaseMs: 5_000, retryMaxMs: 3_600_000, maxAgeMs: 86_400_000 },
     });
@@ -103,6 +104,10 @@ describe('loadConfig: every variable', () => {
     SHUTDOWN_TIMEOUT_MS: '20000',
     BROWSER_MEMORY_LIMIT_MB: '900',
     BOT_PREFIX: '/',
+    BOT_RATE_PER_CHAT_PER_MINUTE: '5',
+    BOT_RATE_GLOBAL_PER_MINUTE: '30',
+    BOT_ALLOWED_CHATS: '+1 555 000 1111, 120363012345678901@g.us',
+    BOT_IN_GROUPS: 'no',
     API_TOKEN: 'b'.repeat(24),
     SEND_RATE_PER_MINUTE: '12',
     SEND_CHAT_GAP_MS: '2500',
@@ -139,6 +144,7 @@ describe('loadConfig: every variable', () => {
       timeouts: { startMs: 60000, readyMs: 45000, watchdogIntervalMs: 15000, watchdogTimeoutMs: 5000, shutdownMs: 20000 },
       browserMemoryLimitMb: 900,
       botPrefix: '/',
+      botLimits: { perChatPerMinute: 5, globalPerMinute: 30, allowedChats: ['15550001111@c.us', '120363012345678901@g.us'], groups: false },
       send: { ratePerMinute: 12, burst: 2, chatGapMs: 2_500, maxAttempts: 5 },
       webhooks: {
         urls: ['https://app.example/hooks', 'http://127.0.0.1:8080/in'],
