@@ -1,4 +1,6 @@
 import winston from 'winston';
+import TransportStream from 'winston-transport';
+import { type SafeOutput, standardOutputs } from './safe-output';
 import type { LogLevel } from './log-levels';
 import type { Logger } from './logger';
 import { redact, redactField } from './redact';
@@ -8,6 +10,23 @@ export interface LoggerOptions {
   readonly format: 'json' | 'pretty';
   /** Values that must never appear in a log line (ADMIN_TOKEN, ...). Read at every log call. */
   readonly secrets: () => readonly string[];
+  /** Where the lines go; the process's stdout by default. */
+  readonly output?: SafeOutput;
+}
+
+/** winston's formatted line, under the symbol its formats leave it. */
+const MESSAGE = Symbol.for('message');
+
+/** A transport that writes through a SafeOutput: a closed pipe drops lines, it never throws. */
+class SafeTransport extends TransportStream {
+  constructor(private readonly output: SafeOutput) {
+    super();
+  }
+
+  override log(info: Record<string | symbol, unknown>, callback: () => void): void {
+    this.output.write(`${String(info[MESSAGE])}\n`);
+    callback();
+  }
 }
 
 export function createLogger(options: LoggerOptions): winston.Logger & Logger {
@@ -40,6 +59,6 @@ export function createLogger(options: LoggerOptions): winston.Logger & Logger {
       options.format === 'json' ? winston.format.json() : pretty,
     ),
     // stdout for everything: Render's log viewer and `docker logs` show one stream.
-    transports: [new winston.transports.Console()],
+    transports: [new SafeTransport(options.output ?? standardOutputs().stdout)],
   });
 }

@@ -116,6 +116,12 @@ export class Child {
     });
   }
 
+  /** Closes our end of its stdout and stderr, as a log reader that goes away would. */
+  closeOutput(): void {
+    this.proc.stdout?.destroy();
+    this.proc.stderr?.destroy();
+  }
+
   /** Sends `signal` (no escalation). */
   signal(signal: NodeJS.Signals): void {
     if (!this.exitedFlag) this.proc.kill(signal);
