@@ -19,15 +19,19 @@ import { findProfileProcesses } from './chromium/chromium-processes';
 import { LocalProfileGuard } from './chromium/local-profile-guard';
 import { measureProcesses } from './chromium/process-memory';
 import { systemClock } from './common/clock';
+import { findPackageRoot } from './common/package-root';
 import type { Config } from './config/config';
 import { ConfigError } from './config/config-error';
-import { type BrowserMode, browserBinaries, findBrowser, type FoundBrowser } from './config/find-browser';
+import { browserBinaries, findBrowser, type FoundBrowser } from './config/find-browser';
 import { loadConfig } from './config/load-config';
+import { puppeteerDownload } from './config/puppeteer-download';
 import { AppError, describeError } from './errors';
 import { createApp } from './http/create-app';
 import { createHttpServer } from './http/http-server';
 import { createLogger } from './logging/create-logger';
 import { LiveSecrets } from './logging/live-secrets';
+import { standardOutputs } from './logging/safe-output';
+import { DaemonMetrics } from './metrics/daemon-metrics';
 import type { Logger } from './logging/logger';
 import { SessionSupervisor } from './session/session-supervisor';
 import { acquireInstanceLock, type InstanceLock } from './storage/instance-lock';
@@ -65,13 +69,15 @@ async function main(): Promise<void> {
 
   dotenv.config({ quiet: true });
   const config = readConfigOrExit();
-  const secrets = new LiveSecrets([config.adminToken, config.apiToken, config.webhooks.secret]);
+  const secrets = new LiveSecrets([config.adminToken, config.apiToken, config.metricsToken, config.webhooks.secret]);
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, secrets: () => secrets.list() });
   const browser = findBrowserOrExit(config, logger);
   const paths = sessionPaths(config.authPath, config.clientId);
   // The only processes the daemon ever signals or measures: our user's, running our browser.
   const ours = { uid: process.getuid?.() ?? 0, executables: browserBinaries(browser.path) };
 
+  const measureBrowserMemory = async (): Promise<number> =>
+    (await measureProcesses((await findProfileProcesses(paths.profileDir, ours)).map((p) => p.pid))).pss;
   const store = new LocalSessionStore({ profileDir: paths.profileDir, logger, clock: systemClock });
   const metadata = new SessionMetadataStore({ file: paths.metadataFile, logger });
   const supervisor = new SessionSupervisor({
@@ -97,7 +103,7 @@ async function main(): Promise<void> {
       takeoverOnConflict: config.takeoverOnConflict,
       takeoverTimeoutMs: config.takeoverTimeoutMs,
     }),
-    measureBrowserMemory: async () => (await measureProcesses((await findProfileProcesses(paths.profileDir, ours)).map((p) => p.pid))).pss,
+    measureBrowserMemory,
     onQr: createQrAnnouncer({ secrets, logger, printToLog: config.qrInLogs }),
   });
   const messaging = buildMessaging({ config, databaseFile: paths.databaseFile, session: supervisor, clock: systemClock, logger });
@@ -127,6 +133,17 @@ async function main(): Promise<void> {
     await dispatch(message);
   });
 
+  const metrics = new DaemonMetrics({
+    session: supervisor,
+    clock: systemClock,
+    backlog: () => messaging.backlog.current(),
+    sender: messaging.sender,
+    deliverer: messaging.deliverer,
+    bot: botGate,
+    browserMemory: measureBrowserMemory,
+    logLinesDropped: () => standardOutputs().stdout.dropped + standardOutputs().stderr.dropped,
+  });
+
   // HTTP first: Render's health check and the operator get an answer long before Chromium is up.
   let shuttingDown = false;
   const app = createApp({
@@ -137,6 +154,7 @@ async function main(): Promise<void> {
     clock: systemClock,
     messaging,
     bot: botGate,
+    metrics,
     publicDir: PUBLIC_DIR,
     isShuttingDown: () => shuttingDown,
   });
@@ -202,16 +220,6 @@ function findBrowserOrExit(config: Config, logger: Logger): FoundBrowser {
   }
 }
 
-function puppeteerDownload(mode: BrowserMode): string | null {
-  try {
-    // Only reached when no system browser exists, so the load is paid only then.
-    const puppeteer = (require('puppeteer') as typeof import('puppeteer')).default;
-    return puppeteer.executablePath({ headless: mode === 'shell' ? 'shell' : true });
-  } catch {
-    return null;
-  }
-}
-
 function listen(app: ReturnType<typeof createApp>, config: Config, logger: Logger): Promise<Server> {
   return new Promise((resolve) => {
     const server = createHttpServer(app).listen(config.port, config.host);
@@ -229,16 +237,6 @@ function listen(app: ReturnType<typeof createApp>, config: Config, logger: Logge
       exitWith(logger, new AppError('INTERNAL', message));
     });
   });
-}
-
-function findPackageRoot(from: string): string {
-  let dir = from;
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-  return dir;
 }
 
 /** A problem no retry can fix: one line that says what to do, then exit 1 so it is seen. */

@@ -50,6 +50,8 @@ export interface Config {
   readonly adminToken: string | null;
   /** May send and read messages and read the session's status; nothing else. */
   readonly apiToken: string | null;
+  /** May read /metrics; nothing else. */
+  readonly metricsToken: string | null;
   readonly logLevel: LogLevel;
   readonly logFormat: 'json' | 'pretty';
   /** Print the pairing QR to the log as a terminal QR (for log viewers such as Render's). */

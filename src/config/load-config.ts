@@ -66,6 +66,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   if (apiToken !== null && apiToken === adminToken) {
     read.fail('API_TOKEN must differ from ADMIN_TOKEN: an application given the API token must not be able to clear the session. To resolve, generate another one.');
   }
+  const metricsToken = read.raw('METRICS_TOKEN') ?? null;
+  if (metricsToken !== null && metricsToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    read.fail(`METRICS_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters. To resolve, generate one with: openssl rand -hex 24`);
+  }
+  if (metricsToken !== null && (metricsToken === adminToken || metricsToken === apiToken)) {
+    read.fail('METRICS_TOKEN must differ from ADMIN_TOKEN and API_TOKEN: a scraper holding it must not be able to send or clear. To resolve, generate another one.');
+  }
 
   const baseMs = read.integer('RECONNECT_BASE_MS', 5_000, 100, HOUR_MS, 'The first reconnect delay; default 5000.');
   const maxMs = read.integer('RECONNECT_MAX_MS', 30_000, 100, HOUR_MS, 'The reconnect delay cap; default 30000.');
@@ -90,6 +97,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     chromiumArgs: splitArgs(read.raw('CHROMIUM_ARGS')),
     adminToken,
     apiToken,
+    metricsToken,
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, 'pretty'),
     qrInLogs: read.boolean('QR_IN_LOGS', true),

@@ -32,13 +32,15 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** The only names this machine is reached by from itself (a rebinding page arrives with its own). */
 const LOCAL_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/i;
 
-/** What a route needs: the admin token, or the application token (which the admin token also covers). */
-export type Scope = 'admin' | 'api';
+/** What a route needs: the admin token, or a narrower token (which the admin token also covers). */
+export type Scope = 'admin' | 'api' | 'metrics';
 
 export interface Tokens {
   readonly admin: string | null;
   /** May use /api/messages* and read /api/session/status; nothing else. */
   readonly api: string | null;
+  /** May read /metrics; nothing else. */
+  readonly metrics?: string | null;
 }
 
 export interface AdminAuth {
@@ -46,6 +48,8 @@ export interface AdminAuth {
   readonly requireAdmin: RequestHandler;
   /** Middleware for what an application may do: the API token or the admin token. */
   readonly requireApi: RequestHandler;
+  /** Middleware for /metrics: the metrics token or the admin token. */
+  readonly requireMetrics: RequestHandler;
   /** For routes with optional auth (health): true when the caller may see the detail. */
   isAdmin(req: Request): boolean;
 }
@@ -65,9 +69,19 @@ const CROSS_SITE_MESSAGE =
 const NOT_LOCAL_MESSAGE =
   'Without ADMIN_TOKEN the daemon answers this machine only: the request came through a proxy or tunnel, or by a name other than localhost, 127.0.0.1 or [::1]. To resolve, set ADMIN_TOKEN (and API_TOKEN for applications) and send it as a Bearer token.';
 const INSUFFICIENT_MESSAGE =
-  'The API token may send and read messages and read /api/session/status; this route needs ADMIN_TOKEN.';
+  'This token does not cover the route: the API token may send and read messages and read /api/session/status, the metrics token may read /metrics; this route needs ADMIN_TOKEN.';
+const METRICS_UNAUTHORIZED_MESSAGE =
+  '/metrics needs the metrics token (or the admin token). To resolve, send "Authorization: Bearer <METRICS_TOKEN>" (in Prometheus: authorization.credentials).';
+const METRICS_FORBIDDEN_MESSAGE =
+  '/metrics needs METRICS_TOKEN or ADMIN_TOKEN when scraped from another host. To resolve, set METRICS_TOKEN and give it to the scraper as a Bearer token.';
 const FORBIDDEN_MESSAGE =
   'Admin routes need ADMIN_TOKEN when called from another host. To resolve, set ADMIN_TOKEN and send it as a Bearer token.';
+
+const MESSAGES: Readonly<Record<Scope, { readonly unauthorized: string; readonly forbidden: string }>> = {
+  admin: { unauthorized: UNAUTHORIZED_MESSAGE, forbidden: FORBIDDEN_MESSAGE },
+  api: { unauthorized: API_UNAUTHORIZED_MESSAGE, forbidden: API_FORBIDDEN_MESSAGE },
+  metrics: { unauthorized: METRICS_UNAUTHORIZED_MESSAGE, forbidden: METRICS_FORBIDDEN_MESSAGE },
+};
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
@@ -109,15 +123,18 @@ export function decideAccess(tokens: Tokens, facts: AdminRequestFacts, scope: Sc
   if (isCrossSite(facts)) return 'cross-site';
   const admin = tokens.admin === '' ? null : tokens.admin;
   const api = tokens.api === '' ? null : tokens.api;
+  const metrics = tokens.metrics === '' || tokens.metrics === undefined ? null : tokens.metrics;
   const presented = presentedToken(facts.authorization);
   // Hashing both sides gives equal lengths, so timingSafeEqual never leaks a token's length;
-  // both are always compared, so the time does not tell which one matched.
+  // all are always compared, so the time does not tell which one matched.
   const isAdmin = matches(presented, admin);
   const isApi = matches(presented, api);
-  if (isAdmin || (scope === 'api' && isApi)) return 'granted';
-  if (isApi) return 'insufficient';
+  const isMetrics = matches(presented, metrics);
+  if (isAdmin || (scope === 'api' && isApi) || (scope === 'metrics' && isMetrics)) return 'granted';
+  if (isApi || isMetrics) return 'insufficient';
   if (admin === null && isLoopbackAddress(facts.remoteAddress)) return isPlainlyLocal(facts) ? 'granted' : 'not-local';
-  if (admin === null && (scope === 'admin' || api === null)) return 'forbidden';
+  const scopeToken = scope === 'api' ? api : scope === 'metrics' ? metrics : null;
+  if (admin === null && scopeToken === null) return 'forbidden';
   return 'unauthorized';
 }
 
@@ -188,18 +205,19 @@ export function createAdminAuth(tokens: Tokens, logger: Logger, clock: Clock = s
       if (access === 'granted') return next();
       // A wrong token counts; a request with none is a browser asking for the login prompt.
       if (access === 'unauthorized' && presentedToken(facts.authorization) !== null) throttle.fail(address);
-      if (access === 'forbidden') return next(new AppError('FORBIDDEN', scope === 'admin' ? FORBIDDEN_MESSAGE : API_FORBIDDEN_MESSAGE));
+      if (access === 'forbidden') return next(new AppError('FORBIDDEN', MESSAGES[scope].forbidden));
       if (access === 'insufficient') return next(new AppError('FORBIDDEN', INSUFFICIENT_MESSAGE));
       if (access === 'cross-site') return next(new AppError('FORBIDDEN', CROSS_SITE_MESSAGE));
       if (access === 'not-local') return next(new AppError('FORBIDDEN', NOT_LOCAL_MESSAGE));
       // The admin page reads /api/session/status too, with the Basic credentials of /qr.
       res.setHeader('WWW-Authenticate', BASIC_CHALLENGE);
-      return next(new AppError('UNAUTHORIZED', scope === 'admin' ? UNAUTHORIZED_MESSAGE : API_UNAUTHORIZED_MESSAGE));
+      return next(new AppError('UNAUTHORIZED', MESSAGES[scope].unauthorized));
     };
 
   return {
     requireAdmin: require('admin'),
     requireApi: require('api'),
+    requireMetrics: require('metrics'),
     isAdmin: (req) => decideAccess(tokens, factsOf(req), 'admin') === 'granted',
   };
 }

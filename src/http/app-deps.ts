@@ -13,7 +13,7 @@ export interface AppDeps {
   readonly session: SessionControl;
   /** Read through `current()` only: request handlers never walk the profile. */
   readonly inspector: SessionInspector;
-  readonly config: Pick<Config, 'adminToken' | 'apiToken' | 'clientId' | 'authPath' | 'sessionDir' | 'webhooks'>;
+  readonly config: Pick<Config, 'adminToken' | 'apiToken' | 'clientId' | 'authPath' | 'sessionDir' | 'webhooks'> & Partial<Pick<Config, 'metricsToken'>>;
   readonly logger: Logger;
   /** Sending and webhooks: the outbox, the deliveries, and how far behind they are. */
   readonly messaging: {
@@ -24,6 +24,8 @@ export interface AppDeps {
   };
   /** What the bot refused to run, and what waits. */
   readonly bot: Pick<BotGate, 'dropped' | 'queued'>;
+  /** The Prometheus exposition of `/metrics`. */
+  readonly metrics: { render(): Promise<{ readonly contentType: string; readonly text: string }> };
   /** Folder holding `qr.html` and `assets/`. */
   readonly publicDir: string;
   readonly clock: Clock;

@@ -7,6 +7,7 @@ import { adminPageRoutes } from './routes/admin-page';
 import { eventRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
 import { messageRoutes } from './routes/messages';
+import { metricsRoutes } from './routes/metrics';
 import { webhookRoutes } from './routes/webhooks';
 import { qrRoutes } from './routes/qr';
 import { sessionRoutes } from './routes/session';
@@ -21,7 +22,7 @@ export type { AppDeps } from './app-deps';
 export function createApp(deps: AppDeps): express.Express {
   const logger = deps.logger.child({ component: 'http' });
   const scoped: AppDeps = { ...deps, logger };
-  const auth = createAdminAuth({ admin: deps.config.adminToken, api: deps.config.apiToken }, logger, deps.clock);
+  const auth = createAdminAuth({ admin: deps.config.adminToken, api: deps.config.apiToken, metrics: deps.config.metricsToken ?? null }, logger, deps.clock);
 
   const app = express();
   app.disable('x-powered-by');
@@ -39,6 +40,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(eventRoutes(scoped, auth));
   app.use(messageRoutes(scoped, auth));
   app.use(webhookRoutes(scoped, auth));
+  app.use(metricsRoutes(scoped, auth));
   app.use(adminPageRoutes(scoped, auth));
   app.use(notFound);
   app.use(createErrorHandler(logger));

@@ -55,6 +55,8 @@ export class OutboxSender {
   private readonly resolved = new Map<string, string | null>();
   private readonly log: Logger;
   private readonly random: () => number;
+  /** Since start: messages WhatsApp took, messages that ended failed. */
+  readonly stats = { sent: 0, failed: 0 };
 
   constructor(private readonly options: SenderOptions) {
     this.log = options.logger.child({ component: 'outbox' });
@@ -129,6 +131,7 @@ export class OutboxSender {
       const sent = await session.withClient((client) => client.sendText(chatId, record.text, quote));
       const events = this.options.statusEvents({ ...record, waMessageId: sent.id }, 'sent', null);
       await store.markSent(record.id, { waMessageId: sent.id, sentAt: clock.now() }, events);
+      this.stats.sent++;
       if (events.length > 0) this.options.onEventsCommitted?.();
     } catch (error) {
       await this.failed(record, error);
@@ -167,6 +170,7 @@ export class OutboxSender {
     this.log.warn(`Message ${record.id} to ${record.chatId} failed: ${error.message}`, { code: error.code });
     const events = this.options.statusEvents(record, 'failed', error);
     await this.options.store.markFailed(record.id, error, this.options.clock.now(), events);
+    this.stats.failed++;
     if (events.length > 0) this.options.onEventsCommitted?.();
   }
 

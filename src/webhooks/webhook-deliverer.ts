@@ -39,6 +39,8 @@ export class WebhookDeliverer {
   private again = false;
   private readonly log: Logger;
   private readonly random: () => number;
+  /** Attempts since start, by how they ended. */
+  readonly stats = { delivered: 0, failed: 0, dead: 0 };
 
   constructor(private readonly options: DelivererOptions) {
     this.log = options.logger.child({ component: 'webhooks' });
@@ -153,14 +155,17 @@ export class WebhookDeliverer {
     try {
       if (failure === null) {
         await store.markDelivered(delivery.id, clock.now(), statusCode ?? 200);
+        this.stats.delivered++;
         return;
       }
       const next = nextAttempt(attempts, clock.now(), delivery.retryFrom, this.options.retry, this.random);
       if (next.kind === 'dead') {
         await store.markDead(delivery.id, { attempts, at: clock.now(), error: failure, statusCode });
+        this.stats.dead++;
         this.log.warn(`Gave up delivering ${delivery.eventType} ${delivery.eventId} to ${delivery.url} after ${attempts} attempts: ${failure}`);
       } else {
         await store.markFailed(delivery.id, { attempts, nextAttemptAt: next.at, error: failure, statusCode });
+        this.stats.failed++;
         this.log.debug(`Webhook ${delivery.eventId} to ${delivery.url} failed (${failure}); retrying at ${new Date(next.at).toISOString()}`);
       }
     } catch (error) {

@@ -8,6 +8,7 @@ import type { AcceptedMessageBody, MessageBody } from '../../src/http/bodies';
 import { writeSimPage } from '../sim';
 import { ADMIN_TOKEN, Daemon } from '../support/daemon';
 import { attachPhone, scanAndWaitReady } from '../support/phone';
+import { Scrape } from '../support/prometheus';
 import { useScene } from '../support/scene';
 import { eventually } from '../support/wait';
 import { WebhookReceiver } from '../support/webhook-receiver';
@@ -131,6 +132,25 @@ describe('sending and receiving through the daemon', { timeout: 240_000 }, () =>
     const pong = await eventually(async () => (await scene.phone?.outbox())?.find((o) => o.body === 'pong'), 'pong');
     assert.deepEqual([pong.to, pong.quotedMsgId], ['15550007777@c.us', ping.id]);
     assert.ok(events(receiver).some((e) => e.type === 'message' && e.data.id === ping.id), 'the webhook saw the command too');
+  });
+
+  it('GET /metrics tells the same story as status: ready, the traffic counted, the browser measured', async () => {
+    const res = await fetch(scene.daemon.url('/metrics'), { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    assert.equal(res.status, 200);
+    const metrics = new Scrape(await res.text());
+    const status = (await scene.daemon.status()) as unknown as { state: string; counters: { messagesReceived: number; readyTransitions: number; qrShown: number } };
+    assert.equal(status.state, 'ready');
+    assert.equal(metrics.value('wa_tether_session_state', { state: 'ready' }), 1);
+    assert.equal(metrics.value('wa_tether_session_state', { state: 'qr' }), 0);
+    assert.equal(metrics.value('wa_tether_ready_transitions_total'), status.counters.readyTransitions);
+    assert.equal(metrics.value('wa_tether_qr_shown_total'), status.counters.qrShown);
+    assert.ok(metrics.value('wa_tether_messages_received_total') >= 4, 'the messages of the tests above');
+    assert.ok(metrics.value('wa_tether_messages_sent_total') >= 3, 'the API sends and the pong');
+    assert.ok(metrics.value('wa_tether_webhook_attempts_total', { result: 'delivered' }) >= 4);
+    assert.ok(metrics.value('wa_tether_webhook_attempts_total', { result: 'failed' }) >= 2, 'the two scripted failures');
+    const browser = metrics.value('wa_tether_browser_memory_bytes');
+    assert.ok(browser > 50 * 1024 * 1024 && browser < 2 * 1024 ** 3, `browser PSS ${browser} bytes`);
+    assert.ok(metrics.value('process_resident_memory_bytes') > 0);
   });
 
   it('a receiver that is down while the daemon restarts still gets the event', async () => {

@@ -35,6 +35,8 @@ export class FakeSession implements SessionControl {
   private current: SessionSnapshot;
   private readonly listeners = new Set<(snapshot: SessionSnapshot) => void>();
   clearCalls = 0;
+  /** What counters() answers; tests replace it. */
+  countersValue: SessionCounters = emptyCounters();
   clearImpl: () => Promise<ClearResult> = async () => ({ loggedOut: true, wiped: true });
 
   constructor(overrides: Partial<SessionSnapshot> = {}) {
@@ -46,7 +48,7 @@ export class FakeSession implements SessionControl {
   }
 
   counters(): SessionCounters {
-    return emptyCounters();
+    return this.countersValue;
   }
 
   /** Replaces the snapshot and tells every subscriber, like the supervisor does. */

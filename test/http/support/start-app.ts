@@ -7,6 +7,7 @@ import { FakeSessionStore } from '../../support/fake-session-ports';
 import { RecordingLogger } from '../../support/recording-logger';
 import { createTestStores, type TestStores } from '../../support/test-messaging';
 import { FakeSession } from '../../support/fake-session';
+import { DaemonMetrics } from '../../../src/metrics/daemon-metrics';
 
 export const TOKEN = 'test-admin-token-0123456789abcdef';
 export const PUBLIC_DIR = path.resolve(__dirname, '../../../public');
@@ -18,12 +19,15 @@ export interface TestApp {
   readonly logger: RecordingLogger;
   readonly stores: TestStores;
   readonly clock: FakeClock;
+  /** What /metrics reads besides the session and the stores; tests change these to see them move. */
+  readonly metricSources: { sent: number; failed: number; delivered: number; deliveryFailures: number; dead: number; browserBytes: number | null };
   close(): Promise<void>;
 }
 
 export interface TestAppOptions {
   readonly adminToken?: string | null;
   readonly apiToken?: string | null;
+  readonly metricsToken?: string | null;
   readonly session?: FakeSession;
   readonly host?: string;
   readonly overrides?: Partial<AppDeps>;
@@ -42,6 +46,18 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
   const logger = new RecordingLogger();
   const clock = new FakeClock(Date.parse('2025-01-02T04:00:00.000Z'));
   const stores = createTestStores(clock);
+  const metricSources = { sent: 0, failed: 0, delivered: 0, deliveryFailures: 0, dead: 0, browserBytes: null as number | null };
+  const bot = { dropped: { not_allowed: 0, group: 0, stale: 0, rate_chat: 0, rate_global: 0, queue_full: 0 }, queued: 0 };
+  const metrics = new DaemonMetrics({
+    session,
+    clock,
+    backlog: () => stores.backlog.current(),
+    sender: { get stats() { return { sent: metricSources.sent, failed: metricSources.failed }; } },
+    deliverer: { get stats() { return { delivered: metricSources.delivered, failed: metricSources.deliveryFailures, dead: metricSources.dead }; } },
+    bot,
+    browserMemory: async () => metricSources.browserBytes,
+    logLinesDropped: () => 0,
+  });
   const app = createApp({
     session,
     inspector,
@@ -49,6 +65,7 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
     config: {
       adminToken: options.adminToken === undefined ? TOKEN : options.adminToken,
       apiToken: options.apiToken ?? null,
+      metricsToken: options.metricsToken ?? null,
       clientId: 'test-bot',
       authPath: '/data/auth',
       sessionDir: '/data/auth/session-test-bot',
@@ -64,7 +81,8 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
     publicDir: PUBLIC_DIR,
     clock,
     messaging: { outbox: stores.outbox, webhooks: stores.webhooks, deliverer: stores.deliverer, backlog: stores.backlog },
-    bot: { dropped: { not_allowed: 0, group: 0, stale: 0, rate_chat: 0, rate_global: 0, queue_full: 0 }, queued: 0 },
+    bot,
+    metrics,
     ...options.overrides,
   });
   const host = options.host ?? '127.0.0.1';
@@ -79,6 +97,7 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
     logger,
     stores,
     clock,
+    metricSources,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

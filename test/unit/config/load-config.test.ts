@@ -40,6 +40,7 @@ describe('loadConfig: defaults', () => {
       chromiumArgs: [],
       adminToken: null,
       apiToken: null,
+      metricsToken: null,
       logLevel: 'info',
       logFormat: 'pretty',
       qrInLogs: true,
@@ -109,6 +110,7 @@ describe('loadConfig: every variable', () => {
     BOT_ALLOWED_CHATS: '+1 555 000 1111, 120363012345678901@g.us',
     BOT_IN_GROUPS: 'no',
     API_TOKEN: 'b'.repeat(24),
+    METRICS_TOKEN: 'm'.repeat(24),
     SEND_RATE_PER_MINUTE: '12',
     SEND_CHAT_GAP_MS: '2500',
     WEBHOOK_URL: 'https://app.example/hooks, http://127.0.0.1:8080/in',
@@ -135,6 +137,7 @@ describe('loadConfig: every variable', () => {
       chromiumArgs: ['--disable-gpu', '--lang=en', '--window-size=800,600'],
       adminToken: TOKEN,
       apiToken: 'b'.repeat(24),
+      metricsToken: 'm'.repeat(24),
       logLevel: 'debug',
       logFormat: 'json',
       qrInLogs: false,
@@ -252,6 +255,13 @@ describe('loadConfig: problems', () => {
   it('API_TOKEN: at least 16 characters, and never the admin token', () => {
     assert.match(problemsOf({ API_TOKEN: 'short' }).join(), /API_TOKEN must be at least 16/);
     assert.match(problemsOf({ ADMIN_TOKEN: TOKEN, API_TOKEN: TOKEN }).join(), /must differ from ADMIN_TOKEN/);
+  });
+
+  it('METRICS_TOKEN: at least 16 characters, and neither of the other tokens', () => {
+    assert.match(problemsOf({ METRICS_TOKEN: 'short' }).join(), /METRICS_TOKEN must be at least 16/);
+    assert.match(problemsOf({ ADMIN_TOKEN: TOKEN, METRICS_TOKEN: TOKEN }).join(), /METRICS_TOKEN must differ/);
+    assert.match(problemsOf({ API_TOKEN: 'c'.repeat(20), METRICS_TOKEN: 'c'.repeat(20) }).join(), /METRICS_TOKEN must differ/);
+    assert.equal(load({ METRICS_TOKEN: 'm'.repeat(20) }).metricsToken, 'm'.repeat(20));
   });
 
   it('PORT must be a whole number in 0..65535', () => {

@@ -1,0 +1,12 @@
+import type { BrowserMode } from './find-browser';
+
+/** Puppeteer's own downloaded browser for `mode`, if it has one. */
+export function puppeteerDownload(mode: BrowserMode): string | null {
+  try {
+    // Only reached when no system browser exists, so the load is paid only then.
+    const puppeteer = (require('puppeteer') as typeof import('puppeteer')).default;
+    return puppeteer.executablePath({ headless: mode === 'shell' ? 'shell' : true });
+  } catch {
+    return null;
+  }
+}
