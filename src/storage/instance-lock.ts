@@ -190,6 +190,31 @@ class HeldLock implements InstanceLock {
   }
 }
 
+/** Who holds the lock, as a start would judge it; read only, for the doctor. */
+export type LockInspection =
+  | { readonly kind: 'free' }
+  | { readonly kind: 'unreadable'; readonly file: string }
+  | { readonly kind: 'alive' | 'stale' | 'fresh'; readonly file: string; readonly pid: number; readonly hostname: string; readonly startedAt: string; readonly reason: string | null };
+
+export async function inspectInstanceLock(options: Pick<InstanceLockOptions, 'dir' | 'clientId' | 'logger' | 'staleMs'>): Promise<LockInspection> {
+  const dir = path.resolve(options.dir);
+  const settings: Settings = {
+    dir,
+    clientId: options.clientId,
+    file: instanceLockPathFor(dir, options.clientId),
+    staleMs: options.staleMs ?? DEFAULT_STALE_MS,
+    hostname: os.hostname(),
+    pid: process.pid,
+    now: Date.now,
+    logger: options.logger,
+  };
+  const holder = await readHolder(settings.file, dir);
+  if (holder === null) return { kind: 'free' };
+  if (holder.record === null) return { kind: 'unreadable', file: settings.file };
+  const verdict = await judge(holder, settings);
+  return { kind: verdict.kind, file: settings.file, ...holder.record, reason: verdict.kind === 'stale' ? verdict.reason : null };
+}
+
 async function judge(holder: Holder, settings: Settings): Promise<Verdict> {
   const { record } = holder;
   if (record !== null && record.hostname === settings.hostname) {
