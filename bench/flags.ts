@@ -58,6 +58,8 @@ const CANDIDATES: readonly Candidate[] = [
   { name: 'js max-old-space=256', add: ['--js-flags=--max-old-space-size=256'] },
   { name: 'js optimize-for-size', add: ['--js-flags=--optimize-for-size'] },
   { name: 'js lite-mode', add: ['--js-flags=--lite-mode'] },
+  { name: 'js semi-space 1 MB', add: ['--js-flags=--max-semi-space-size=1'] },
+  { name: 'no back-forward cache', add: ['--disable-features=BackForwardCache'] },
   // Flags already in the daemon's set: what removing each would cost.
   { name: 'without omnibox/spare features', remove: ['--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,SpareRendererForSitePerProcess'] },
   { name: 'without network in process', remove: ['--enable-features=NetworkServiceInProcess2'] },

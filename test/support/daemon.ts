@@ -3,6 +3,7 @@
  * bench use. It reads the daemon's JSON log (`LOG_FORMAT=json`); transitions come from its
  * structured `session.transition` records, never from the text.
  */
+import { realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,8 +89,11 @@ export interface StartOptions {
   readonly env?: Record<string, string>;
   /** Resolve once /api/health answers (default) or as soon as the process is spawned. */
   readonly waitForHttp?: boolean;
-  /** `source` runs src/main.ts with tsx (the default); `built` runs dist/src/main.js, as `npm start` does. */
-  readonly entry?: 'source' | 'built';
+  /**
+   * `source` runs src/main.ts with tsx (the default); `built` runs dist/src/main.js; `npm-start`
+   * runs `npm start` itself, so the process the test holds (and signals) is npm's.
+   */
+  readonly entry?: 'source' | 'built' | 'npm-start';
   /** Node flags before the entry (the production start command's). */
   readonly nodeFlags?: readonly string[];
   /** `test` (default): fast recovery timings and debug logs; `production`: the daemon's defaults. */
@@ -148,7 +152,11 @@ export class Daemon {
       ...options.env,
     };
     const entry =
-      options.entry === 'built' ? [path.join(REPO_ROOT, 'dist', 'src', 'main.js')] : ['--import', 'tsx', path.join(REPO_ROOT, 'src', 'main.ts')];
+      options.entry === 'built'
+        ? [path.join(REPO_ROOT, 'dist', 'src', 'main.js')]
+        : options.entry === 'npm-start'
+          ? [npmCli(), 'start', '--silent']
+          : ['--import', 'tsx', path.join(REPO_ROOT, 'src', 'main.ts')];
     const child = Child.spawn({
       name: 'daemon',
       args: [...(options.nodeFlags ?? []), ...entry],
@@ -300,6 +308,20 @@ export class Daemon {
   tail(lines = 40): string {
     return this.child.tail(lines);
   }
+}
+
+/** npm's own script, run with this node: the npm a process manager would start. */
+function npmCli(): string {
+  const fromNpm = process.env.npm_execpath;
+  if (fromNpm !== undefined && fromNpm.endsWith('.js')) return fromNpm;
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    try {
+      return realpathSync(path.join(dir, 'npm'));
+    } catch {
+      // not in this directory
+    }
+  }
+  throw new Error('npm is not on PATH');
 }
 
 function parseRecord(line: Line): LogRecord | null {
