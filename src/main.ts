@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { createShutdown } from './app/shutdown';
-import { createQrAnnouncer } from './app/announce-qr';
+import { createCodeAnnouncer, createQrAnnouncer } from './app/announce-qr';
 import { buildMessaging } from './app/build-messaging';
 import { installSafetyNets } from './app/safety-nets';
 import { BotGate } from './bot/bot-gate';
@@ -102,9 +102,11 @@ async function main(): Promise<void> {
       env: browserEnvironment(process.env),
       takeoverOnConflict: config.takeoverOnConflict,
       takeoverTimeoutMs: config.takeoverTimeoutMs,
+      pairingCodeIntervalMs: config.pairingCodeIntervalMs,
     }),
     measureBrowserMemory,
     onQr: createQrAnnouncer({ secrets, logger, printToLog: config.qrInLogs }),
+    onCode: createCodeAnnouncer({ secrets, logger, printToLog: config.qrInLogs }),
   });
   const messaging = buildMessaging({ config, databaseFile: paths.databaseFile, session: supervisor, clock: systemClock, logger });
   const botGate = new BotGate({

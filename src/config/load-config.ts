@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { normalizePhoneNumber } from '../common/phone-number';
 import type { Config } from './config';
 import { ConfigError } from './config-error';
 import { EnvReader } from './env-reader';
@@ -74,6 +75,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     read.fail('METRICS_TOKEN must differ from ADMIN_TOKEN and API_TOKEN: a scraper holding it must not be able to send or clear. To resolve, generate another one.');
   }
 
+  const pairingRaw = read.raw('PAIRING_PHONE_NUMBER') ?? null;
+  const pairingPhoneNumber = pairingRaw === null ? null : normalizePhoneNumber(pairingRaw);
+  if (pairingRaw !== null && pairingPhoneNumber === null) {
+    read.fail(`PAIRING_PHONE_NUMBER must be the account's phone number with its country code, e.g. +1 555 000 1111 (got "${pairingRaw.slice(0, 40)}"). To resolve, fix it, or unset it to pair by QR.`);
+  }
+
   const baseMs = read.integer('RECONNECT_BASE_MS', 5_000, 100, HOUR_MS, 'The first reconnect delay; default 5000.');
   const maxMs = read.integer('RECONNECT_MAX_MS', 30_000, 100, HOUR_MS, 'The reconnect delay cap; default 30000.');
   if (maxMs < baseMs) read.fail(`RECONNECT_MAX_MS (${maxMs}) must not be below RECONNECT_BASE_MS (${baseMs}).`);
@@ -101,6 +108,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, 'pretty'),
     qrInLogs: read.boolean('QR_IN_LOGS', true),
+    pairingPhoneNumber,
+    pairingCodeIntervalMs: read.integer('PAIRING_CODE_INTERVAL_MS', 180_000, 5_000, HOUR_MS, "How often a new code is issued while unpaired; WhatsApp's own is 3 minutes."),
     takeoverOnConflict: read.boolean('TAKEOVER_ON_CONFLICT', false),
     takeoverTimeoutMs: read.integer('TAKEOVER_TIMEOUT_MS', 0, 0, HOUR_MS, 'Delay before taking over a CONFLICT.'),
     reconnect: {

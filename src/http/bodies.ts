@@ -19,6 +19,11 @@ export interface PublicSnapshot {
   readonly hasQr: boolean;
   /** Also the cache buster of `/api/qr.png?v=`: a new QR has a new `qrIssuedAt`. */
   readonly qrIssuedAt: string | null;
+  /** How the session pairs: `qr`, or `code` for `phoneNumber`; `retryAt` after a refused code. */
+  readonly pairing: { readonly method: 'qr' | 'code'; readonly phoneNumber: string | null; readonly retryAt: string | null };
+  /** A pairing code is on show (the code itself: GET /api/qr). */
+  readonly hasCode: boolean;
+  readonly codeExpiresAt: string | null;
   readonly reconnectAttempt: number;
   readonly nextRetryAt: string | null;
 }
@@ -74,10 +79,26 @@ export interface BacklogBody extends Omit<Backlog, 'checkedAt'> {
 }
 
 /** `GET /api/qr`. */
+/** `GET /api/qr`: the QR payload (`method: 'qr'`) or the pairing code (`method: 'code'`). */
 export interface QrBody {
   readonly state: SessionState;
-  readonly qr: string;
+  readonly method: 'qr' | 'code';
+  /** The QR payload; null when pairing is by code. */
+  readonly qr: string | null;
+  /** The eight-character code; null when pairing is by QR. */
+  readonly code: string | null;
+  /** The number the code is for; null for a QR. */
+  readonly phoneNumber: string | null;
   readonly issuedAt: string;
+  /** When the code stops working; null for a QR (WhatsApp rotates those every ~20 s). */
+  readonly expiresAt: string | null;
+}
+
+/** `POST` and `DELETE /api/session/pairing-code`. */
+export interface PairingChangeBody {
+  readonly state: SessionState;
+  readonly pairing: { readonly method: 'qr' | 'code'; readonly phoneNumber: string | null };
+  readonly message: string;
 }
 
 /** `DELETE /api/session/clear`. */

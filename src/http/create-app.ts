@@ -9,6 +9,7 @@ import { healthRoutes } from './routes/health';
 import { messageRoutes } from './routes/messages';
 import { metricsRoutes } from './routes/metrics';
 import { webhookRoutes } from './routes/webhooks';
+import { pairingCodeRoutes } from './routes/pairing-code';
 import { qrRoutes } from './routes/qr';
 import { sessionRoutes } from './routes/session';
 import { securityHeaders } from './security-headers';
@@ -36,6 +37,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(createBodyLimits());
   app.use(healthRoutes(scoped, auth));
   app.use(sessionRoutes(scoped, auth));
+  app.use(pairingCodeRoutes(scoped, auth));
   app.use(qrRoutes(scoped, auth));
   app.use(eventRoutes(scoped, auth));
   app.use(messageRoutes(scoped, auth));

@@ -11,6 +11,9 @@ export function toPublicSnapshot(snapshot: SessionSnapshot): PublicSnapshot {
     sessionExpired: snapshot.sessionExpired,
     hasQr: snapshot.qr !== null,
     qrIssuedAt: snapshot.qr?.issuedAt.toISOString() ?? null,
+    pairing: { method: snapshot.pairing.method, phoneNumber: snapshot.pairing.phoneNumber, retryAt: snapshot.pairing.retryAt?.toISOString() ?? null },
+    hasCode: snapshot.code !== null,
+    codeExpiresAt: snapshot.code?.expiresAt.toISOString() ?? null,
     reconnectAttempt: snapshot.reconnectAttempt,
     nextRetryAt: snapshot.nextRetryAt?.toISOString() ?? null,
   };

@@ -1,3 +1,4 @@
+import { normalizePhoneNumber } from '../common/phone-number';
 import { AppError } from '../errors';
 
 /** A validated request to send: where to, what, and what it answers. */
@@ -10,8 +11,6 @@ export interface SendRequest {
 
 export const MAX_TEXT_LENGTH = 65_536;
 const FIELDS = new Set(['to', 'text', 'replyTo']);
-/** E.164: at most 15 digits with the country code; fewer than 7 is no phone number. */
-const PHONE = /^\d{7,15}$/;
 const USER_CHAT = /^\d{7,15}@c\.us$/;
 /** Groups: "120363012345678901@g.us", or the older "<creator>-<unix seconds>@g.us". */
 const GROUP_CHAT = /^\d{5,20}(-\d{5,20})?@g\.us$/;
@@ -22,9 +21,8 @@ const MESSAGE_ID = /^(true|false)_[\w.@-]+_[A-Za-z0-9]{6,64}(_[\w.@-]+)?$/;
 export function normalizeRecipient(to: string): string | null {
   const trimmed = to.trim();
   if (USER_CHAT.test(trimmed) || GROUP_CHAT.test(trimmed)) return trimmed;
-  if (!/^\+?[\d\s-]+$/.test(trimmed)) return null;
-  const digits = trimmed.replace(/[\s+-]/g, '');
-  return PHONE.test(digits) && !digits.startsWith('0') ? `${digits}@c.us` : null;
+  const digits = normalizePhoneNumber(trimmed);
+  return digits === null ? null : `${digits}@c.us`;
 }
 
 function fail(code: ConstructorParameters<typeof AppError>[0], message: string): never {

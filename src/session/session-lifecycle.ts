@@ -9,7 +9,8 @@ import type { ClientHandle } from './client-teardown';
 import { MessageTraffic } from './message-traffic';
 import { PairingRecord } from './pairing-record';
 import { NamedTimers } from './named-timers';
-import { type ClearResult, type CurrentQr, emptyCounters, type PairedAccount, type ReconnectCause } from './session-state';
+import { MAX_UNUSED_CODES, PairingCodeBudget } from './pairing-code-budget';
+import { type ClearResult, type CurrentCode, type CurrentQr, emptyCounters, type PairedAccount, type PairingMode, type ReconnectCause } from './session-state';
 import type { SessionCounters, SessionState } from './session-state';
 import { SessionReset } from './session-reset';
 import { StateHolder } from './state-holder';
@@ -18,6 +19,10 @@ import { Watchdog } from './watchdog';
 
 /** `initialize()` failures no retry can fix. */
 const PERMANENT_START_FAILURES: ReadonlySet<string> = new Set(['WEB_VERSION_UNAVAILABLE']);
+/** A code not replaced this long after it ran out: the page stopped asking, so we ask. */
+const CODE_GRACE_MS = 10_000;
+const HOW_TO_TYPE_A_CODE = 'on the phone: WhatsApp > Settings > Linked devices > Link a device > Link with phone number instead';
+
 /** States in which the watchdog probes the page. */
 export const WATCHED_STATES: ReadonlySet<SessionState> = new Set(['qr', 'ready']);
 
@@ -43,7 +48,12 @@ export class SessionLifecycle {
   readonly totals: Totals = emptyCounters();
   private readonly pairing: PairingRecord;
   private readonly reset: SessionReset;
-  private readonly timers: NamedTimers<'start' | 'ready' | 'watchdog' | 'retry'>;
+  private readonly timers: NamedTimers<'start' | 'ready' | 'watchdog' | 'retry' | 'code'>;
+  private readonly codes = new PairingCodeBudget();
+  /** The number to pair by code when WhatsApp asks; null: by QR. An operator may change it. */
+  private pairingPhone: string | null;
+  /** What the client in service was made with. */
+  private launchedPhone: string | null = null;
   private readonly log: Logger;
   private readonly random: () => number;
   private stopping = false;
@@ -74,13 +84,19 @@ export class SessionLifecycle {
         this.connectionLost(handle, failure.kind, failure.reason);
       },
     });
+    this.pairingPhone = deps.config.pairingPhoneNumber ?? null;
     this.reset = new SessionReset({ slot: this.slot, pairing: this.pairing, guard: deps.guard, store: deps.store, clock: deps.clock, log: this.log });
-    const initial = { state: 'starting', me: deps.initialMetadata.me, qr: null, sessionExpired: false, reconnectAttempt: 0 } as const;
+    const initial = { state: 'starting', me: deps.initialMetadata.me, qr: null, code: null, pairing: this.pairingMode(), sessionExpired: false, reconnectAttempt: 0 } as const;
     this.holder = new StateHolder({ ...initial, message: 'Starting: launching the browser.', nextRetryAt: null, lastError: null }, deps.clock, this.log);
   }
 
   get isStopping(): boolean {
     return this.stopping;
+  }
+
+  private pairingMode(): PairingMode {
+    const retryAt = this.codes.retryAt(this.deps.clock.now());
+    return { method: this.pairingPhone === null ? 'qr' : 'code', phoneNumber: this.pairingPhone, retryAt: retryAt === null ? null : new Date(retryAt) };
   }
 
   /** Closes the browser keeping the session (destroy, never logout); queued operations give up. */
@@ -103,14 +119,14 @@ export class SessionLifecycle {
     if (this.stopping) return;
     this.timers.cancelAll();
     const message = reason === 'start' ? 'Starting: launching the browser.' : `Starting (${reason}).`;
-    if (!this.holder.move('starting', { qr: null, nextRetryAt: null, message })) return;
+    if (!this.holder.move('starting', { qr: null, code: null, pairing: this.pairingMode(), nextRetryAt: null, message })) return;
     await this.deps.guard.prepare().catch((error: unknown) => {
       this.log.warn('Could not clean the profile before launch; launching anyway', { error: describeError(error) });
     });
     if (this.stopping) return;
     let client: WaClient;
     try {
-      client = await this.deps.createClient();
+      client = await this.deps.createClient({ pairingPhoneNumber: this.pairingPhone });
     } catch (error) {
       // The factory only fails for what no retry can fix (no browser, bad options).
       const message = `Cannot create the WhatsApp client: ${describeError(error)}`;
@@ -119,6 +135,7 @@ export class SessionLifecycle {
       return;
     }
     if (this.stopping) return;
+    this.launchedPhone = this.pairingPhone;
     const handle = this.slot.install(client, (h, event) => this.onClientEvent(h, event), (h, error) => this.onStartFailure(h, error));
     const { startMs } = this.deps.config.timeouts;
     this.timers.arm('start', startMs, () => this.connectionLost(handle, 'start_timeout', `no QR and no login within ${startMs} ms of launch`));
@@ -143,6 +160,48 @@ export class SessionLifecycle {
     return result;
   }
 
+  /**
+   * Pair by a code for `phoneNumber` (queued by the supervisor). Only while WhatsApp waits to be
+   * paired: asking for a code for a linked number has been followed by WhatsApp revoking the
+   * device. A client made for a QR is replaced (asking it for a code can hang in 1.34.7).
+   */
+  async askForCode(phoneNumber: string): Promise<'requested' | 'restarting'> {
+    const handle = this.slot.handle;
+    if (this.stopping) throw shuttingDown();
+    if (this.holder.state !== 'qr' || handle === null || handle.wasAuthenticated) throw notWaitingForPairing(this.holder.state);
+    const retryAt = this.codes.retryAt(this.deps.clock.now());
+    if (retryAt !== null) throw tooManyCodes(retryAt);
+    this.codes.reset();
+    if (this.launchedPhone === phoneNumber) {
+      this.timers.disarm('code');
+      void handle.client.requestPairingCode(phoneNumber);
+      return 'requested';
+    }
+    this.pairingPhone = phoneNumber;
+    await this.replaceClient(handle, `Switching to pairing by code for +${phoneNumber}.`);
+    return 'restarting';
+  }
+
+  /** Back to pairing by QR (queued by the supervisor); only while WhatsApp waits to be paired. */
+  async useQr(): Promise<'unchanged' | 'restarting'> {
+    const handle = this.slot.handle;
+    if (this.stopping) throw shuttingDown();
+    if (this.holder.state !== 'qr' || handle === null || handle.wasAuthenticated) throw notWaitingForPairing(this.holder.state);
+    this.pairingPhone = null;
+    if (this.launchedPhone === null) return 'unchanged';
+    await this.replaceClient(handle, 'Switching to pairing by QR.');
+    return 'restarting';
+  }
+
+  /** A new client for a changed pairing method; nobody is paired, so nothing is lost. */
+  private async replaceClient(handle: ClientHandle, message: string): Promise<void> {
+    this.timers.cancelAll();
+    this.slot.detach();
+    this.holder.move('qr', { pairing: this.pairingMode(), message });
+    await this.slot.close(handle);
+    await this.launch(message.replace(/\.$/, '').toLowerCase());
+  }
+
   // ---- events from the client ----------------------------------------------------------
 
   private onClientEvent(handle: ClientHandle, event: WaClientEvent): void {
@@ -158,6 +217,10 @@ export class SessionLifecycle {
     switch (event.type) {
       case 'qr':
         return this.onQr(handle, event.payload);
+      case 'code':
+        return this.onCode(handle, event.code);
+      case 'code_failed':
+        return this.onCodeFailed(handle, event.error);
       case 'authenticated':
         return this.onAuthenticated(handle);
       case 'ready':
@@ -189,26 +252,100 @@ export class SessionLifecycle {
     if (handle.wasAuthenticated) return this.loggedOut(handle, 'WhatsApp asked for a new QR after login: the phone unlinked this device.');
     this.timers.disarm('start');
     const qr: CurrentQr = { payload, issuedAt: new Date(this.deps.clock.now()) };
-    const expired = this.holder.snapshot.sessionExpired || this.pairing.paired;
-    if (expired && !this.holder.snapshot.sessionExpired) {
-      this.log.warn('The saved session no longer works (expired, or revoked on the phone): scan the new QR to pair again');
-      this.pairing.expired();
-    }
+    const expired = this.noteExpired('scan the new QR');
     const message = expired
       ? 'The saved session no longer works (expired or revoked on the phone): scan this QR to pair again.'
       : 'Waiting for a phone to scan the QR (WhatsApp > Settings > Linked devices > Link a device).';
     this.totals.qrShown++;
     this.holder.move('qr', { qr, sessionExpired: expired, me: expired ? null : this.holder.snapshot.me, message });
-    // QRs rotate faster than the probe interval: arm once, not on every QR.
-    if (!this.watchdog.armed) {
-      this.watchdog.schedule(handle.client);
-      void this.deps.store.refresh().catch(() => undefined);
-    }
+    this.watchWhilePairing(handle);
     try {
       this.deps.onQr?.(qr);
     } catch (error) {
       this.log.warn('Showing the QR in the log failed', { error: describeError(error) });
     }
+  }
+
+  /** WhatsApp asks to be paired although a session was saved: it expired or was revoked. */
+  private noteExpired(what: string): boolean {
+    const expired = this.holder.snapshot.sessionExpired || this.pairing.paired;
+    if (expired && !this.holder.snapshot.sessionExpired) {
+      this.log.warn(`The saved session no longer works (expired, or revoked on the phone): ${what} to pair again`);
+      this.pairing.expired();
+    }
+    return expired;
+  }
+
+  private watchWhilePairing(handle: ClientHandle): void {
+    // QRs and codes rotate faster than the probe interval: arm once, not on every one.
+    if (!this.watchdog.armed) {
+      this.watchdog.schedule(handle.client);
+      void this.deps.store.refresh().catch(() => undefined);
+    }
+  }
+
+  private onCode(handle: ClientHandle, value: string): void {
+    if (handle.wasAuthenticated) return this.loggedOut(handle, 'WhatsApp asked for a pairing code after login: the phone unlinked this device.');
+    this.timers.disarm('start');
+    const now = this.deps.clock.now();
+    const intervalMs = this.deps.config.pairingCodeIntervalMs ?? 180_000;
+    const phoneNumber = this.launchedPhone ?? '';
+    const code: CurrentCode = { value, phoneNumber, issuedAt: new Date(now), expiresAt: new Date(now + intervalMs) };
+    const { last } = this.codes.issued();
+    const expired = this.noteExpired('type the new pairing code');
+    this.totals.pairingCodesShown++;
+    const next = last
+      ? `No more codes are asked for by themselves after this one (${MAX_UNUSED_CODES} went unused): when it runs out, ask for a new one on /qr.`
+      : `A new code follows every ${Math.round(intervalMs / 1000)} s until one is typed.`;
+    const message = `${expired ? 'The saved session no longer works (expired or revoked on the phone). ' : ''}Type the pairing code for +${phoneNumber} ${HOW_TO_TYPE_A_CODE}. ${next}`;
+    this.holder.move('qr', { qr: null, code, sessionExpired: expired, me: expired ? null : this.holder.snapshot.me, pairing: this.pairingMode(), message });
+    if (last) void handle.client.stopPairingCodes().catch(() => undefined);
+    this.timers.arm('code', intervalMs + CODE_GRACE_MS, () => this.codeRanOut(handle, code));
+    this.watchWhilePairing(handle);
+    try {
+      this.deps.onCode?.(code);
+    } catch (error) {
+      this.log.warn('Showing the pairing code in the log failed', { error: describeError(error) });
+    }
+  }
+
+  /** The code on show ran out and no new one came: pause (budget spent), or ask ourselves. */
+  private codeRanOut(handle: ClientHandle, code: CurrentCode): void {
+    if (!this.slot.isCurrent(handle.generation) || this.holder.snapshot.code !== code) return;
+    if (this.codes.paused) {
+      this.holder.move('qr', {
+        code: null,
+        message: `Pairing codes paused after ${MAX_UNUSED_CODES} unused ones, so the phone is not flooded with notifications: press "New code" on /qr (or POST /api/session/pairing-code) when you are at the phone.`,
+      });
+      return;
+    }
+    void handle.client.requestPairingCode(code.phoneNumber);
+  }
+
+  private onCodeFailed(handle: ClientHandle, error: unknown): void {
+    if (handle.wasAuthenticated) return;
+    this.timers.disarm('start');
+    this.timers.disarm('code');
+    const now = this.deps.clock.now();
+    const { retryAt, tooMany } = this.codes.failed(error, now);
+    const at = new Date(retryAt);
+    const reason = tooMany
+      ? `WhatsApp refused a pairing code for +${this.launchedPhone ?? ''}: too many attempts`
+      : `Asking WhatsApp for a pairing code failed (${describeError(error)})`;
+    this.log.warn(`${reason}; asking again at ${at.toISOString()}`);
+    const wait = Math.round((retryAt - now) / 60_000);
+    this.holder.move('qr', {
+      qr: null,
+      code: null,
+      pairing: this.pairingMode(),
+      message: `${reason}. The daemon asks again at ${at.toISOString()} (in ${wait < 1 ? 'less than a minute' : `${wait} min`}); asking sooner only makes WhatsApp wait longer.`,
+    });
+    this.timers.arm('code', retryAt - now, () => {
+      if (!this.slot.isCurrent(handle.generation) || this.holder.state !== 'qr') return;
+      this.holder.move('qr', { pairing: this.pairingMode(), message: `Asking WhatsApp for a pairing code for +${this.launchedPhone ?? ''}.` });
+      void handle.client.requestPairingCode(this.launchedPhone ?? '');
+    });
+    this.watchWhilePairing(handle);
   }
 
   private onAuthenticated(handle: ClientHandle): void {
@@ -226,8 +363,9 @@ export class SessionLifecycle {
     this.timers.disarm('ready');
     const account = me ?? this.holder.snapshot.me;
     this.totals.readyTransitions++;
+    this.codes.clear();
     const fresh = { qr: null, sessionExpired: false, reconnectAttempt: 0, nextRetryAt: null, lastError: null };
-    this.holder.move('ready', { ...fresh, me: account, message: account ? `Connected as ${account.name ?? account.id}.` : 'Connected.' });
+    this.holder.move('ready', { ...fresh, pairing: this.pairingMode(), me: account, message: account ? `Connected as ${account.name ?? account.id}.` : 'Connected.' });
     this.pairing.ready(account);
     void this.deps.store.refresh().catch(() => undefined);
     this.watchdog.schedule(handle.client);
@@ -291,6 +429,17 @@ export class SessionLifecycle {
     this.holder.move('failed', { qr: null, nextRetryAt: null, lastError, message });
     if (handle) void this.queue.run(() => this.slot.close(handle));
   }
+}
+
+function notWaitingForPairing(state: SessionState): AppError {
+  if (state === 'ready' || state === 'authenticated') {
+    return new AppError('ALREADY_PAIRED', `The session is ${state}: a code is never asked for a linked account (WhatsApp has revoked devices for it). To pair another phone, clear the session first (Re-pair on /qr).`);
+  }
+  return new AppError('NOT_WAITING_FOR_PAIRING', `WhatsApp is not asking to be paired (the session is ${state}). To resolve, wait until /qr shows a QR or a code, then ask again.`);
+}
+
+function tooManyCodes(retryAt: number): AppError {
+  return new AppError('TOO_MANY_ATTEMPTS', `WhatsApp refused the last pairing code: too many attempts. Ask again after ${new Date(retryAt).toISOString()}; asking sooner makes it wait longer.`);
 }
 
 export function shuttingDown(): AppError {

@@ -26,6 +26,26 @@ export interface CurrentQr {
   readonly issuedAt: Date;
 }
 
+/** A pairing code on show: typed on the phone under "Link with phone number instead". */
+export interface CurrentCode {
+  /** Eight characters. Secret while it lasts: whoever types it on that phone links a device. */
+  readonly value: string;
+  /** The number it was issued for. */
+  readonly phoneNumber: string;
+  readonly issuedAt: Date;
+  /** When WhatsApp replaces it; it is not accepted after. */
+  readonly expiresAt: Date;
+}
+
+/** How the session pairs when WhatsApp asks: a QR to scan, or a code for a phone number. */
+export interface PairingMode {
+  readonly method: 'qr' | 'code';
+  /** The number codes are asked for (method `code`). */
+  readonly phoneNumber: string | null;
+  /** After a refusal ("too many attempts"): no code is asked for before this. */
+  readonly retryAt: Date | null;
+}
+
 /**
  * An immutable picture of the session, taken whenever it changes. Everything outside
  * the supervisor (HTTP, admin page, logs) reads this and nothing else.
@@ -37,6 +57,9 @@ export interface SessionSnapshot {
   /** The linked account, from the live client or, before it is up, from the metadata file. */
   readonly me: PairedAccount | null;
   readonly qr: CurrentQr | null;
+  /** The pairing code on show (state `qr` with `pairing.method` `code`). */
+  readonly code: CurrentCode | null;
+  readonly pairing: PairingMode;
   /** A QR was asked for although a session existed: it expired or was revoked on the phone. */
   readonly sessionExpired: boolean;
   /** Human-readable explanation of the state, safe for operators and logs. */
@@ -57,6 +80,7 @@ export type ReconnectCause = (typeof RECONNECT_CAUSES)[number];
 export interface SessionCounters {
   readonly readyTransitions: number;
   readonly qrShown: number;
+  readonly pairingCodesShown: number;
   /** The phone unlinked us (or a QR came after login). */
   readonly remoteLogouts: number;
   /** Operator clears. */
@@ -77,12 +101,17 @@ export interface SessionControl {
   subscribe(listener: (snapshot: SessionSnapshot) => void): () => void;
   /** Logs out if possible, wipes the profile, comes back with a fresh QR. Idempotent, serialized. */
   clear(): Promise<ClearResult>;
+  /** Pair by a code for this number from now on; only while WhatsApp waits to be paired. */
+  requestPairingCode(phoneNumber: string): Promise<'requested' | 'restarting'>;
+  /** Pair by QR from now on; only while WhatsApp waits to be paired. */
+  usePairingQr(): Promise<'unchanged' | 'restarting'>;
 }
 
 export function emptyCounters(): SessionCounters {
   return {
     readyTransitions: 0,
     qrShown: 0,
+    pairingCodesShown: 0,
     remoteLogouts: 0,
     clears: 0,
     reconnects: Object.fromEntries(RECONNECT_CAUSES.map((cause) => [cause, 0])) as Record<ReconnectCause, number>,

@@ -92,6 +92,18 @@ export class SessionSupervisor implements SessionControl {
     return this.clearPromise;
   }
 
+  /** Pair by a code for `phoneNumber` from now on (only while WhatsApp waits to be paired). */
+  requestPairingCode(phoneNumber: string): Promise<'requested' | 'restarting'> {
+    if (this.lifecycle.isStopping) return Promise.reject(shuttingDown());
+    return this.lifecycle.queue.run(() => this.lifecycle.askForCode(phoneNumber));
+  }
+
+  /** Pair by QR from now on (only while WhatsApp waits to be paired). */
+  usePairingQr(): Promise<'unchanged' | 'restarting'> {
+    if (this.lifecycle.isStopping) return Promise.reject(shuttingDown());
+    return this.lifecycle.queue.run(() => this.lifecycle.useQr());
+  }
+
   /**
    * An error that escaped the library where it could not be caught at its source (the
    * process-level safety net). A "client gone" error makes the watchdog probe the page now.

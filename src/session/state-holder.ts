@@ -48,7 +48,9 @@ export class StateHolder {
       return false;
     }
     const since = state === previous ? this.snap.since : new Date(this.clock.now());
-    this.snap = Object.freeze({ ...this.snap, ...patch, state, since });
+    // A QR or a code exists only while WhatsApp waits to be paired.
+    const pairingSecrets = state === 'qr' ? {} : { qr: null, code: null };
+    this.snap = Object.freeze({ ...this.snap, ...patch, ...pairingSecrets, state, since });
     // `event`, `from` and `to` are for machines (tests, log pipelines); the text is for people.
     if (previous !== state) {
       this.log.info(`Session ${previous} -> ${state}: ${this.snap.message}`, { event: 'session.transition', from: previous, to: state });

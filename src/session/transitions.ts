@@ -8,7 +8,8 @@ import type { SessionState } from './session-state';
  */
 export const TRANSITIONS: Readonly<Record<SessionState, readonly SessionState[]>> = {
   starting: ['qr', 'authenticated', 'reconnecting'],
-  qr: ['authenticated', 'reconnecting'],
+  // qr -> starting: an operator changed the pairing method (QR or code), so a new client starts.
+  qr: ['authenticated', 'reconnecting', 'starting'],
   authenticated: ['ready', 'reconnecting'],
   ready: ['reconnecting'],
   reconnecting: ['starting'],

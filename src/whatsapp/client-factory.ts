@@ -44,11 +44,11 @@ async function loadAdapter(): Promise<typeof import('./wwebjs-client')> {
  * The factory the daemon runs with: each call makes a fresh whatsapp-web.js client. The library
  * is loaded at the first call, after the HTTP server answers, not at process start.
  */
-export function wwebjsClientFactory(options: WwebjsClientOptions): WaClientFactory {
+export function wwebjsClientFactory(options: Omit<WwebjsClientOptions, 'pairingPhoneNumber'>): WaClientFactory {
   let adapter: Promise<typeof import('./wwebjs-client')> | null = null;
-  return async () => {
+  return async (perClient) => {
     adapter ??= loadAdapter();
     const { WwebjsClient } = await adapter;
-    return new WwebjsClient(options);
+    return new WwebjsClient({ ...options, pairingPhoneNumber: perClient.pairingPhoneNumber });
   };
 }

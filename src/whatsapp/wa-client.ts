@@ -27,6 +27,10 @@ export interface IncomingMessage {
 /** What a WhatsApp client tells its owner. One union so a fake emits exactly what the real one can. */
 export type WaClientEvent =
   | { readonly type: 'qr'; readonly payload: string }
+  /** A pairing code to type on the phone (a client made with a pairing phone number). */
+  | { readonly type: 'code'; readonly code: string }
+  /** WhatsApp gave no pairing code: the error as the page rejected it ("rate-overlimit", ...). */
+  | { readonly type: 'code_failed'; readonly error: unknown }
   | { readonly type: 'authenticated' }
   | { readonly type: 'auth_failure'; readonly message: string }
   | { readonly type: 'ready'; readonly me: PairedAccount | null }
@@ -77,7 +81,19 @@ export interface WaClient {
   sendText(chatId: string, text: string, options?: SendOptions): Promise<SentMessage>;
   /** The chat id WhatsApp knows for a number, or null when the number is not on WhatsApp. */
   resolveNumber(digits: string): Promise<string | null>;
+  /**
+   * Asks WhatsApp for a new pairing code now (a client made with a pairing phone number only).
+   * Never rejects: the code comes as a `code` event, a refusal as `code_failed`.
+   */
+  requestPairingCode(phoneNumber: string): Promise<void>;
+  /** Stops the page from asking for a new code every interval (so the phone is not flooded). */
+  stopPairingCodes(): Promise<void>;
+}
+
+export interface ClientOptions {
+  /** Pair by a code for this number (digits with country code) instead of a QR; null: QR. */
+  readonly pairingPhoneNumber: string | null;
 }
 
 /** Makes a fresh client. Async: the first call loads whatsapp-web.js. */
-export type WaClientFactory = () => Promise<WaClient>;
+export type WaClientFactory = (options: ClientOptions) => Promise<WaClient>;

@@ -29,7 +29,12 @@ export interface WwebjsClientOptions {
   readonly takeoverTimeoutMs: number;
   /** Per CDP call; a hung page otherwise blocks a call for puppeteer's default 180 s. */
   readonly protocolTimeoutMs?: number;
+  /** Pair by a code for this number instead of a QR. */
+  readonly pairingPhoneNumber: string | null;
+  /** How often the page asks WhatsApp for a new code while unpaired (the library's default: 180 s). */
+  readonly pairingCodeIntervalMs: number;
 }
+
 
 /**
  * The `Client` class without the package's index: the index also loads RemoteAuth, whose
@@ -58,6 +63,11 @@ export class WwebjsClient implements WaClient {
           : { type: 'remote', remotePath: options.webVersionRemotePath, strict: options.webCacheStrict },
       takeoverOnConflict: options.takeoverOnConflict,
       takeoverTimeoutMs: options.takeoverTimeoutMs,
+      // Given before initialize(), as 1.34.7 wants: requestPairingCode on a client started for
+      // a QR can hang. With it the library registers the code flow instead of the QR one.
+      ...(options.pairingPhoneNumber === null
+        ? {}
+        : { pairWithPhoneNumber: { phoneNumber: options.pairingPhoneNumber, showNotification: true, intervalMs: options.pairingCodeIntervalMs } }),
       puppeteer: {
         executablePath: options.executablePath,
         headless: options.browserMode === 'shell' ? 'shell' : true,
@@ -75,6 +85,22 @@ export class WwebjsClient implements WaClient {
       },
     });
     this.wireEvents();
+    this.catchPairingCodeFailures();
+  }
+
+  /**
+   * 1.34.7's initialize() calls `this.requestPairingCode(...)` and never awaits it, so a refusal
+   * ("rate-overlimit") would be an unhandled rejection. Wrapping the instance's method catches
+   * it where it starts and makes it an event.
+   */
+  private catchPairingCodeFailures(): void {
+    const client = this.client;
+    const original = client.requestPairingCode.bind(client);
+    client.requestPairingCode = (...args) => {
+      const asked = original(...args);
+      asked.catch((error: unknown) => this.emit({ type: 'code_failed', error }));
+      return asked;
+    };
   }
 
   onEvent(listener: (event: WaClientEvent) => void): void {
@@ -115,6 +141,21 @@ export class WwebjsClient implements WaClient {
     return { id: sent.id._serialized, timestamp: sent.timestamp };
   }
 
+  async requestPairingCode(phoneNumber: string): Promise<void> {
+    // The code arrives through the 'code' event; a failure through the wrapper's event.
+    await this.client.requestPairingCode(phoneNumber, true, this.options.pairingCodeIntervalMs).catch(() => undefined);
+  }
+
+  async stopPairingCodes(): Promise<void> {
+    const page = this.client.pupPage;
+    if (!page) return;
+    await page.evaluate(() => {
+      const scope = window as unknown as { codeInterval?: ReturnType<typeof setInterval> };
+      if (scope.codeInterval !== undefined) clearInterval(scope.codeInterval);
+      scope.codeInterval = undefined;
+    });
+  }
+
   async resolveNumber(digits: string): Promise<string | null> {
     const wid = (await this.client.getNumberId(digits)) as { _serialized?: unknown } | null;
     return typeof wid?._serialized === 'string' ? wid._serialized : null;
@@ -145,6 +186,7 @@ export class WwebjsClient implements WaClient {
   private wireEvents(): void {
     const client = this.client;
     client.on('qr', (payload: string) => this.emit({ type: 'qr', payload }));
+    client.on('code', (code: unknown) => this.emit({ type: 'code', code: String(code) }));
     client.on('authenticated', () => this.emit({ type: 'authenticated' }));
     client.on('auth_failure', (message: unknown) => this.emit({ type: 'auth_failure', message: String(message) }));
     client.on('ready', () => this.emit({ type: 'ready', me: this.me() }));

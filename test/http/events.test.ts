@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { FakeSession, READY, WITH_QR } from '../support/fake-session';
+import { CODE, FakeSession, READY, WITH_CODE, WITH_QR } from '../support/fake-session';
 import { SseReader } from './support/sse-reader';
 import { bearer, startApp, type TestApp } from './support/start-app';
 
@@ -59,6 +59,9 @@ describe('GET /api/events', () => {
         sessionExpired: false,
         hasQr: true,
         qrIssuedAt: '2025-01-02T03:05:00.000Z',
+        pairing: { method: 'qr', phoneNumber: null, retryAt: null },
+        hasCode: false,
+        codeExpiresAt: null,
         reconnectAttempt: 0,
         nextRetryAt: null,
       });
@@ -67,6 +70,19 @@ describe('GET /api/events', () => {
       const third = await stream.reader.nextEvent();
       assert.equal(JSON.parse(third!.data).state, 'ready');
       assert.deepEqual(JSON.parse(third!.data).me, READY.me);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('a pairing code: its expiry, never the code itself', async () => {
+    const stream = await openStream(app);
+    try {
+      await stream.reader.nextEvent();
+      session.set({ state: 'qr', qr: null, ...WITH_CODE });
+      const event = JSON.parse((await stream.reader.nextEvent())!.data) as Record<string, unknown>;
+      assert.deepEqual([event.hasCode, event.codeExpiresAt, event.pairing], [true, '2025-01-02T03:08:00.000Z', { method: 'code', phoneNumber: '15550001111', retryAt: null }]);
+      assert.equal(JSON.stringify(event).includes(CODE), false);
     } finally {
       stream.close();
     }

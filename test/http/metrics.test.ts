@@ -1,6 +1,8 @@
 // GET /metrics: Prometheus text that a real exposition parser reads, values that follow their
 // sources, and the same auth rules as the admin routes plus a scraper token of its own.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { emptyCounters, SESSION_STATES } from '../../src/session/session-state';
 import { FakeSession, READY } from '../support/fake-session';
@@ -130,6 +132,16 @@ describe('GET /metrics', () => {
     await scrape({});
     const proxied = await fetch(`${app.url}/metrics`, { headers: { 'X-Forwarded-For': '203.0.113.9' } });
     assert.equal(proxied.status, 403);
+  });
+
+  it("the README's metrics table names exactly the metrics there are", async () => {
+    app = await startApp({ session: new FakeSession({ ...READY }) });
+    await app.stores.backlog.refresh();
+    const scraped = [...(await scrape()).families.keys()].filter((name) => name.startsWith('wa_tether_')).sort();
+    const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Metrics'), readme.indexOf('\n## ', readme.indexOf('## Metrics') + 1));
+    const documented = [...new Set([...section.matchAll(/^\| `(wa_tether_\w+)` \|/gm)].map((m) => m[1]!))].sort();
+    assert.deepEqual(documented, scraped);
   });
 
   it('GET only', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { FakeSession, QR_PAYLOAD, READY, WITH_QR } from '../support/fake-session';
+import { CODE, FakeSession, QR_PAYLOAD, READY, WITH_CODE, WITH_QR } from '../support/fake-session';
 import { bearer, startApp, type TestApp } from './support/start-app';
 
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -32,7 +32,35 @@ describe('GET /api/qr and /api/qr.png', () => {
     const res = await fetch(`${app.url}/api/qr`, { headers: bearer() });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('cache-control'), 'no-store');
-    assert.deepEqual(await res.json(), { state: 'qr', qr: QR_PAYLOAD, issuedAt: '2025-01-02T03:05:00.000Z' });
+    assert.deepEqual(await res.json(), { state: 'qr', method: 'qr', qr: QR_PAYLOAD, code: null, phoneNumber: null, issuedAt: '2025-01-02T03:05:00.000Z', expiresAt: null });
+  });
+
+  it('the pairing code as JSON, with its number, issue time and expiry; no PNG for it', async () => {
+    session.set(WITH_CODE);
+    const res = await fetch(`${app.url}/api/qr`, { headers: bearer() });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    assert.deepEqual(await res.json(), {
+      state: 'qr',
+      method: 'code',
+      qr: null,
+      code: CODE,
+      phoneNumber: '15550001111',
+      issuedAt: '2025-01-02T03:05:00.000Z',
+      expiresAt: '2025-01-02T03:08:00.000Z',
+    });
+    const png = await fetch(`${app.url}/api/qr.png`, { headers: bearer() });
+    assert.equal(png.status, 404);
+    assert.match(((await png.json()) as { error: { message: string } }).error.message, /pairing is by code/);
+  });
+
+  it('pairing by code with no code on show: 404 saying why (the message of the state)', async () => {
+    session.set({ ...WITH_CODE, code: null, message: 'Pairing codes paused after 5 unused ones.' });
+    const res = await fetch(`${app.url}/api/qr`, { headers: bearer() });
+    assert.equal(res.status, 404);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'NO_QR');
+    assert.match(body.error.message, /No pairing code right now.*paused after 5/);
   });
 
   it('the QR as an uncached PNG', async () => {

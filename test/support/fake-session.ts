@@ -9,6 +9,8 @@ export function makeSnapshot(overrides: Partial<SessionSnapshot> = {}): SessionS
     since: T0,
     me: null,
     qr: null,
+    code: null,
+    pairing: { method: 'qr', phoneNumber: null, retryAt: null },
     sessionExpired: false,
     message: 'Starting WhatsApp Web.',
     reconnectAttempt: 0,
@@ -28,6 +30,16 @@ export const WITH_QR: Partial<SessionSnapshot> = {
   state: 'qr',
   qr: { payload: QR_PAYLOAD, issuedAt: new Date('2025-01-02T03:05:00.000Z') },
   message: 'Waiting for a phone to scan the QR.',
+};
+
+export const CODE = 'K7QW2M9P';
+
+export const WITH_CODE: Partial<SessionSnapshot> = {
+  state: 'qr',
+  qr: null,
+  code: { value: CODE, phoneNumber: '15550001111', issuedAt: new Date('2025-01-02T03:05:00.000Z'), expiresAt: new Date('2025-01-02T03:08:00.000Z') },
+  pairing: { method: 'code', phoneNumber: '15550001111', retryAt: null },
+  message: 'Type the pairing code for +15550001111 on the phone.',
 };
 
 /** A session whose snapshot the test sets and whose clear() the test controls. */
@@ -71,5 +83,20 @@ export class FakeSession implements SessionControl {
   clear(): Promise<ClearResult> {
     this.clearCalls += 1;
     return this.clearImpl();
+  }
+
+  /** Every number a code was asked for, in order. */
+  readonly codeRequests: string[] = [];
+  codeImpl: (phoneNumber: string) => Promise<'requested' | 'restarting'> = async () => 'restarting';
+  qrRequests = 0;
+
+  requestPairingCode(phoneNumber: string): Promise<'requested' | 'restarting'> {
+    this.codeRequests.push(phoneNumber);
+    return this.codeImpl(phoneNumber);
+  }
+
+  usePairingQr(): Promise<'unchanged' | 'restarting'> {
+    this.qrRequests += 1;
+    return Promise.resolve('restarting');
   }
 }

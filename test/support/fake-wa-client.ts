@@ -1,4 +1,4 @@
-import type { IncomingMessage, SendOptions, SentMessage, WaClient, WaClientEvent, WaClientFactory } from '../../src/whatsapp/wa-client';
+import type { ClientOptions, IncomingMessage, SendOptions, SentMessage, WaClient, WaClientEvent, WaClientFactory } from '../../src/whatsapp/wa-client';
 import { deferred, never, type Deferred } from './deferred';
 
 /** One ordered record of what every fake was asked to do, e.g. "client#1.destroy", "guard.wipe". */
@@ -48,9 +48,14 @@ export class FakeWaClient implements WaClient {
   private readonly listeners: Array<(event: WaClientEvent) => void> = [];
   private init: Deferred<void> | null = null;
 
+  /** Every number a code was asked for explicitly (not the library's own first request). */
+  readonly codeRequests: string[] = [];
+
   constructor(
     readonly id: number,
     private readonly journal: Journal,
+    /** What the supervisor made this client with. */
+    readonly options: ClientOptions = { pairingPhoneNumber: null },
   ) {}
 
   get live(): boolean {
@@ -102,6 +107,15 @@ export class FakeWaClient implements WaClient {
     return this.unregistered.has(digits) ? null : `${digits}@c.us`;
   }
 
+  async requestPairingCode(phoneNumber: string): Promise<void> {
+    this.note('requestPairingCode');
+    this.codeRequests.push(phoneNumber);
+  }
+
+  async stopPairingCodes(): Promise<void> {
+    this.note('stopPairingCodes');
+  }
+
   /** Finishes an `initialize()` started with initOutcome 'manual'. */
   finishInitialize(): void {
     if (!this.init) throw new Error(`client#${this.id}: initialize() is not waiting`);
@@ -124,6 +138,14 @@ export class FakeWaClient implements WaClient {
 
   qr(payload = `qr-payload-${this.id}`): void {
     this.emit({ type: 'qr', payload });
+  }
+
+  code(code = `CODE${String(this.id).padStart(4, '0')}`): void {
+    this.emit({ type: 'code', code });
+  }
+
+  codeFailed(error: unknown): void {
+    this.emit({ type: 'code_failed', error });
   }
 
   authenticated(): void {
@@ -177,9 +199,9 @@ export class FakeClientFactory {
 
   constructor(private readonly journal: Journal = new Journal()) {}
 
-  readonly create: WaClientFactory = async () => {
+  readonly create: WaClientFactory = async (options) => {
     if (this.throwOnCreate !== null) throw this.throwOnCreate;
-    const client = new FakeWaClient(this.clients.length + 1, this.journal);
+    const client = new FakeWaClient(this.clients.length + 1, this.journal, options);
     this.configure?.(client, this.clients.length);
     this.clients.push(client);
     this.journal.record(`client#${client.id}.created`);

@@ -1,6 +1,6 @@
 import type { Config } from '../../src/config/config';
 import type { SessionMetadata } from '../../src/storage/session-metadata';
-import type { CurrentQr, SessionSnapshot } from '../../src/session/session-state';
+import type { CurrentCode, CurrentQr, SessionSnapshot } from '../../src/session/session-state';
 import { SessionSupervisor } from '../../src/session/session-supervisor';
 import type { IncomingMessage } from '../../src/whatsapp/wa-client';
 import { FakeClock, flush } from './fake-clock';
@@ -8,7 +8,7 @@ import { FakeGuard, FakeMetadata, FakeSessionStore } from './fake-session-ports'
 import { FakeClientFactory, Journal, type FakeWaClient } from './fake-wa-client';
 import { RecordingLogger } from './recording-logger';
 
-export type SupervisorConfig = Pick<Config, 'reconnect' | 'timeouts' | 'browserMemoryLimitMb'>;
+export type SupervisorConfig = Pick<Config, 'reconnect' | 'timeouts' | 'browserMemoryLimitMb'> & Partial<Pick<Config, 'pairingPhoneNumber' | 'pairingCodeIntervalMs'>>;
 
 /** The defaults of load-config: base 5 s, cap 30 s. */
 export const DEFAULT_CONFIG: SupervisorConfig = {
@@ -29,6 +29,9 @@ export interface HarnessOptions {
   readonly browserMemoryLimitMb?: number;
   /** Bytes the fake browser uses, read by the memory watchdog. */
   readonly browserMemory?: () => Promise<number>;
+  /** PAIRING_PHONE_NUMBER. */
+  readonly pairingPhoneNumber?: string;
+  readonly pairingCodeIntervalMs?: number;
 }
 
 export const ME = Object.freeze({ id: '15550001111', name: 'Tester' });
@@ -46,6 +49,7 @@ export function createHarness(options: HarnessOptions = {}) {
   const store = new FakeSessionStore(journal);
   const logger = new RecordingLogger();
   const qrs: CurrentQr[] = [];
+  const codes: CurrentCode[] = [];
   const messages: IncomingMessage[] = [];
   const snapshots: SessionSnapshot[] = [];
   /** Every state change, as "from → to". */
@@ -54,6 +58,8 @@ export function createHarness(options: HarnessOptions = {}) {
     reconnect: { ...DEFAULT_CONFIG.reconnect, ...options.reconnect },
     timeouts: { ...DEFAULT_CONFIG.timeouts, ...options.timeouts },
     browserMemoryLimitMb: options.browserMemoryLimitMb ?? 0,
+    pairingPhoneNumber: options.pairingPhoneNumber ?? null,
+    pairingCodeIntervalMs: options.pairingCodeIntervalMs ?? 180_000,
   };
 
   const supervisor = new SessionSupervisor({
@@ -67,6 +73,7 @@ export function createHarness(options: HarnessOptions = {}) {
     logger,
     random: options.random ?? (() => 0.5),
     onQr: options.onQr ?? ((qr) => void qrs.push(qr)),
+    onCode: (code) => void codes.push(code),
     ...(options.browserMemory ? { measureBrowserMemory: options.browserMemory } : {}),
   });
   supervisor.addMessageSink((message) => void messages.push(message));
@@ -88,6 +95,7 @@ export function createHarness(options: HarnessOptions = {}) {
     journal,
     config,
     qrs,
+    codes,
     messages,
     snapshots,
     transitions,

@@ -37,7 +37,8 @@ export async function expectRetryAfter(h: Harness, delay: number): Promise<FakeW
 /** The lifecycle's edges, written out independently of transitions.ts, plus clear and shutdown from every state. */
 export const TABLE: Record<SessionState, readonly SessionState[]> = {
   starting: ['qr', 'authenticated', 'reconnecting', 'failed'],
-  qr: ['authenticated', 'reconnecting'],
+  // qr -> starting: the operator switched between QR and code, which needs a new client.
+  qr: ['authenticated', 'reconnecting', 'starting'],
   authenticated: ['ready', 'reconnecting'],
   ready: ['reconnecting', 'logged_out'],
   reconnecting: ['starting'],

@@ -19,24 +19,42 @@ const NO_QR_HINTS: Readonly<Record<SessionState, string>> = {
   stopping: 'The daemon is shutting down.',
 };
 
+/** Why a session pairing by code shows no code right now. */
+function noCodeHint(snapshot: SessionSnapshot): string {
+  if (snapshot.state !== 'qr') return NO_QR_HINTS[snapshot.state].replace('A QR appears', 'A code appears').replace('a QR appears', 'a code appears');
+  return snapshot.message;
+}
+
 /** The QR of the snapshot, or the NO_QR error (404) that says why there is none. */
 function requireQr(snapshot: SessionSnapshot): CurrentQr {
   if (snapshot.qr !== null) return snapshot.qr;
+  if (snapshot.pairing.method === 'code') {
+    throw new AppError('NO_QR', `No QR: pairing is by code for +${snapshot.pairing.phoneNumber ?? ''} (GET /api/qr shows it). To pair by QR instead, DELETE /api/session/pairing-code.`);
+  }
   throw new AppError('NO_QR', `No QR right now: the session is ${snapshot.state}. ${NO_QR_HINTS[snapshot.state]}`);
 }
 
+function qrBody(snapshot: SessionSnapshot): QrBody {
+  if (snapshot.code !== null) {
+    const { code } = snapshot;
+    return { state: snapshot.state, method: 'code', qr: null, code: code.value, phoneNumber: code.phoneNumber, issuedAt: code.issuedAt.toISOString(), expiresAt: code.expiresAt.toISOString() };
+  }
+  if (snapshot.pairing.method === 'code' && snapshot.qr === null) {
+    throw new AppError('NO_QR', `No pairing code right now: the session is ${snapshot.state}. ${noCodeHint(snapshot)}`);
+  }
+  const qr = requireQr(snapshot);
+  return { state: snapshot.state, method: 'qr', qr: qr.payload, code: null, phoneNumber: null, issuedAt: qr.issuedAt.toISOString(), expiresAt: null };
+}
+
 /**
- * `GET /api/qr` and `GET /api/qr.png` (admin). The payload is a pairing secret: it goes to
- * authorized callers only, is never cached, and never logged.
+ * `GET /api/qr` and `GET /api/qr.png` (admin). The payload and the code are pairing secrets:
+ * they go to authorized callers only, are never cached, and never logged.
  */
 export function qrRoutes(deps: AppDeps, auth: AdminAuth): Router {
   const router = newRouter();
 
   router.get('/api/qr', auth.requireAdmin, (_req, res) => {
-    const snapshot = deps.session.snapshot();
-    const qr = requireQr(snapshot);
-    const body: QrBody = { state: snapshot.state, qr: qr.payload, issuedAt: qr.issuedAt.toISOString() };
-    res.json(body);
+    res.json(qrBody(deps.session.snapshot()));
   });
   router.all('/api/qr', methodNotAllowed('GET'));
 

@@ -44,6 +44,8 @@ describe('loadConfig: defaults', () => {
       logLevel: 'info',
       logFormat: 'pretty',
       qrInLogs: true,
+      pairingPhoneNumber: null,
+      pairingCodeIntervalMs: 180_000,
       takeoverOnConflict: false,
       takeoverTimeoutMs: 0,
       reconnect: { baseMs: 5_000, maxMs: 30_000, maxAttempts: 10 },
@@ -111,6 +113,8 @@ describe('loadConfig: every variable', () => {
     BOT_IN_GROUPS: 'no',
     API_TOKEN: 'b'.repeat(24),
     METRICS_TOKEN: 'm'.repeat(24),
+    PAIRING_PHONE_NUMBER: '+1 555 000 1111',
+    PAIRING_CODE_INTERVAL_MS: '60000',
     SEND_RATE_PER_MINUTE: '12',
     SEND_CHAT_GAP_MS: '2500',
     WEBHOOK_URL: 'https://app.example/hooks, http://127.0.0.1:8080/in',
@@ -141,6 +145,8 @@ describe('loadConfig: every variable', () => {
       logLevel: 'debug',
       logFormat: 'json',
       qrInLogs: false,
+      pairingPhoneNumber: '15550001111',
+      pairingCodeIntervalMs: 60_000,
       takeoverOnConflict: true,
       takeoverTimeoutMs: 1500,
       reconnect: { baseMs: 1000, maxMs: 60000, maxAttempts: 0 },
@@ -255,6 +261,13 @@ describe('loadConfig: problems', () => {
   it('API_TOKEN: at least 16 characters, and never the admin token', () => {
     assert.match(problemsOf({ API_TOKEN: 'short' }).join(), /API_TOKEN must be at least 16/);
     assert.match(problemsOf({ ADMIN_TOKEN: TOKEN, API_TOKEN: TOKEN }).join(), /must differ from ADMIN_TOKEN/);
+  });
+
+  it('PAIRING_PHONE_NUMBER: a phone number with its country code, said how to fix otherwise', () => {
+    for (const bad of ['abc', '0123456789', '12345', '+1 555 000 1111 222 333']) {
+      assert.match(problemsOf({ PAIRING_PHONE_NUMBER: bad }).join(), /PAIRING_PHONE_NUMBER must be the account's phone number with its country code/, bad);
+    }
+    assert.equal(load({ PAIRING_PHONE_NUMBER: '+62 812-3456-7890' }).pairingPhoneNumber, '6281234567890');
   });
 
   it('METRICS_TOKEN: at least 16 characters, and neither of the other tokens', () => {

@@ -29,7 +29,7 @@ describe('StateHolder', () => {
     const clock = new FakeClock();
     const seen: SessionState[] = [];
     const h = new StateHolder(
-      { state: 'starting', me: null, qr: null, sessionExpired: false, message: 'Starting.', reconnectAttempt: 0, nextRetryAt: null, lastError: null },
+      { state: 'starting', me: null, qr: null, code: null, pairing: { method: 'qr', phoneNumber: null, retryAt: null }, sessionExpired: false, message: 'Starting.', reconnectAttempt: 0, nextRetryAt: null, lastError: null },
       clock,
       logger,
     );
