@@ -32,6 +32,8 @@ import { createLogger } from './logging/create-logger';
 import { LiveSecrets } from './logging/live-secrets';
 import { standardOutputs } from './logging/safe-output';
 import { DaemonMetrics } from './metrics/daemon-metrics';
+import { DemoPhone } from './demo/demo-phone';
+import { loadSimulator, type Simulator, simulatorConfig } from './demo/simulator-mode';
 import type { Logger } from './logging/logger';
 import { SessionSupervisor } from './session/session-supervisor';
 import { acquireInstanceLock, type InstanceLock } from './storage/instance-lock';
@@ -68,9 +70,16 @@ async function main(): Promise<void> {
   process.umask(0o077);
 
   dotenv.config({ quiet: true });
-  const config = readConfigOrExit();
-  const secrets = new LiveSecrets([config.adminToken, config.apiToken, config.metricsToken, config.webhooks.secret]);
-  const logger = createLogger({ level: config.logLevel, format: config.logFormat, secrets: () => secrets.list() });
+  const configured = readConfigOrExit();
+  const secrets = new LiveSecrets([configured.adminToken, configured.apiToken, configured.metricsToken, configured.webhooks.secret]);
+  const logger = createLogger({ level: configured.logLevel, format: configured.logFormat, secrets: () => secrets.list() });
+  const simulator = configured.simulator ? loadSimulatorOrExit(logger) : null;
+  const config = simulator === null ? configured : await simulatorConfig(configured, simulator);
+  if (simulator !== null) {
+    logger.warn(
+      `DEMO MODE (WA_SIMULATOR=true): WhatsApp is simulated, no real account is involved. Session ${config.clientId} in ${config.authPath}; the simulated phone is at /demo/phone.`,
+    );
+  }
   const browser = findBrowserOrExit(config, logger);
   const paths = sessionPaths(config.authPath, config.clientId);
   // The only processes the daemon ever signals or measures: our user's, running our browser.
@@ -135,6 +144,7 @@ async function main(): Promise<void> {
     await dispatch(message);
   });
 
+  const demoPhone = simulator === null ? null : new DemoPhone(simulator, paths.profileDir);
   const metrics = new DaemonMetrics({
     session: supervisor,
     clock: systemClock,
@@ -157,6 +167,8 @@ async function main(): Promise<void> {
     messaging,
     bot: botGate,
     metrics,
+    simulated: simulator !== null,
+    ...(demoPhone === null ? {} : { demo: { phone: demoPhone } }),
     publicDir: PUBLIC_DIR,
     isShuttingDown: () => shuttingDown,
   });
@@ -187,7 +199,10 @@ async function main(): Promise<void> {
       },
       stopBackground: stopInspecting,
       stopMessaging: () => messaging.stop(),
-      stopSession: () => supervisor.stop(),
+      stopSession: async () => {
+        await demoPhone?.close();
+        await supervisor.stop();
+      },
       closeStorage: () => messaging.close(),
       releaseLock: () => lock.release(),
       flushLogs: () => new Promise<void>((resolve) => logger.end(resolve)),
@@ -196,6 +211,14 @@ async function main(): Promise<void> {
   installSafetyNets(process, supervisor, logger, shutdown);
   clearTimeout(startHung);
   if (pendingSignal !== null) shutdown(pendingSignal);
+}
+
+function loadSimulatorOrExit(logger: Logger): Simulator {
+  try {
+    return loadSimulator();
+  } catch (error) {
+    exitWith(logger, error);
+  }
 }
 
 function readConfigOrExit(): Config {

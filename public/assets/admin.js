@@ -28,6 +28,8 @@
   var snapshot = null;
   var disk = null;
   var qrShownFor = null;
+  var codeShownFor = null;
+  var codeRequest = null;
   var events = null;
   var polling = false;
   var pollTimer = null;
@@ -90,6 +92,65 @@
       img.src = '/api/qr.png?v=' + encodeURIComponent(s.qrIssuedAt);
     }
     setText('qr-age', 'QR issued ' + relative(s.qrIssuedAt) + '; it refreshes by itself.');
+  }
+
+  /** The code is no secret to the page's user but never travels in the event stream: ask for it. */
+  function renderCode(s) {
+    var section = $('code-section');
+    var byCode = s.pairing && s.pairing.method === 'code';
+    section.hidden = !(s.state === 'qr' && byCode);
+    if (section.hidden) {
+      codeShownFor = null;
+      return;
+    }
+    setText('code-number', s.pairing.phoneNumber ? '+' + s.pairing.phoneNumber : 'the account');
+    var waitUntil = s.pairing.retryAt && new Date(s.pairing.retryAt).getTime() > Date.now() ? s.pairing.retryAt : null;
+    $('code-new').disabled = Boolean(waitUntil);
+    $('code-new').textContent = waitUntil ? 'New code ' + relative(waitUntil) : 'New code';
+    if (!s.hasCode) {
+      codeShownFor = null;
+      setText('code-value', '–');
+      setText('code-age', waitUntil ? 'WhatsApp asked us to wait; the next code comes ' + relative(waitUntil) + '.' : 'No code on show right now.');
+      return;
+    }
+    setText('code-age', 'Valid until ' + when(s.codeExpiresAt) + '; a new one follows by itself.');
+    if (codeShownFor === s.codeExpiresAt || codeRequest) return;
+    codeRequest = getJson('/api/qr')
+      .then(function (result) {
+        if (result.ok && result.body && result.body.code) {
+          codeShownFor = s.codeExpiresAt;
+          setText('code-value', result.body.code.slice(0, 4) + '-' + result.body.code.slice(4));
+        }
+      })
+      .catch(function () {
+        return null;
+      })
+      .then(function () {
+        codeRequest = null;
+      });
+  }
+
+  function pairingResult(ok, text) {
+    var result = $('pairing-result');
+    result.hidden = false;
+    result.setAttribute('data-ok', ok ? 'true' : 'false');
+    result.textContent = text;
+  }
+
+  function changePairing(method, phoneNumber) {
+    var init = { method: method };
+    if (phoneNumber !== undefined) {
+      init.headers = { Accept: 'application/json', 'Content-Type': 'application/json' };
+      init.body = JSON.stringify({ phoneNumber: phoneNumber });
+    }
+    return getJson('/api/session/pairing-code', init)
+      .then(function (result) {
+        if (result.ok && result.body) pairingResult(true, result.body.message);
+        else pairingResult(false, explainFailure(result));
+      })
+      .catch(function () {
+        pairingResult(false, 'Cannot reach the daemon.');
+      });
   }
 
   function renderMe(s) {
@@ -170,8 +231,10 @@
     setText('headline', meta.headline);
     setText('message', s.stateMessage);
     $('expired').hidden = !s.sessionExpired;
+    $('simulated').hidden = !s.simulated;
     $('art').setAttribute('data-state', s.hasQr ? 'none' : meta.art);
     renderQr(s);
+    renderCode(s);
     setText('me', renderMe(s));
     setText('since-label', meta.since);
     setText('since', when(s.since));
@@ -189,6 +252,7 @@
 
   function onSnapshot(next) {
     var changed = !snapshot || snapshot.state !== next.state || snapshot.qrIssuedAt !== next.qrIssuedAt;
+    if (snapshot && snapshot.state !== next.state) $('pairing-result').hidden = true;
     snapshot = next;
     render();
     if (changed) refreshDisk();
@@ -220,6 +284,10 @@
       sessionExpired: body.sessionExpired,
       hasQr: body.hasQr,
       qrIssuedAt: body.qrIssuedAt,
+      pairing: body.pairing,
+      hasCode: body.hasCode,
+      codeExpiresAt: body.codeExpiresAt,
+      simulated: body.simulated,
       reconnectAttempt: body.reconnectAttempt || 0,
       nextRetryAt: body.nextRetryAt,
     };
@@ -371,6 +439,16 @@
       setConfirming(false);
     });
     $('repair-yes').addEventListener('click', repair);
+    $('code-form').addEventListener('submit', function (event) {
+      event.preventDefault();
+      changePairing('POST', $('code-phone').value);
+    });
+    $('code-new').addEventListener('click', function () {
+      if (snapshot && snapshot.pairing && snapshot.pairing.phoneNumber) changePairing('POST', snapshot.pairing.phoneNumber);
+    });
+    $('code-use-qr').addEventListener('click', function () {
+      changePairing('DELETE');
+    });
     $('qr-img').addEventListener('error', function () {
       // Most likely the QR was replaced or consumed between the event and the request.
       setText('qr-age', 'This QR is no longer valid; waiting for the next one…');

@@ -56,6 +56,8 @@ export interface Config {
   readonly logFormat: 'json' | 'pretty';
   /** Print the pairing QR to the log as a terminal QR (for log viewers such as Render's). */
   readonly qrInLogs: boolean;
+  /** Demo mode: the simulated WhatsApp Web and a phone page instead of web.whatsapp.com. */
+  readonly simulator: boolean;
   /** Pair by a code typed on the phone for this number (digits with country code) instead of a QR. */
   readonly pairingPhoneNumber: string | null;
   /** How often a new pairing code is issued while unpaired. */

@@ -108,6 +108,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, 'pretty'),
     qrInLogs: read.boolean('QR_IN_LOGS', true),
+    simulator: read.boolean('WA_SIMULATOR', false),
     pairingPhoneNumber,
     pairingCodeIntervalMs: read.integer('PAIRING_CODE_INTERVAL_MS', 180_000, 5_000, HOUR_MS, "How often a new code is issued while unpaired; WhatsApp's own is 3 minutes."),
     takeoverOnConflict: read.boolean('TAKEOVER_ON_CONFLICT', false),

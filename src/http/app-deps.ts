@@ -1,4 +1,5 @@
 import type { Clock } from '../common/clock';
+import type { DemoPhonePort } from './routes/demo-phone';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
 import type { BotGate } from '../bot/bot-gate';
@@ -26,6 +27,10 @@ export interface AppDeps {
   readonly bot: Pick<BotGate, 'dropped' | 'queued'>;
   /** The Prometheus exposition of `/metrics`. */
   readonly metrics: { render(): Promise<{ readonly contentType: string; readonly text: string }> };
+  /** True in demo mode: every status says the WhatsApp behind it is simulated. */
+  readonly simulated?: boolean;
+  /** Demo mode (WA_SIMULATOR=true): the simulated phone; absent otherwise, and so are its routes. */
+  readonly demo?: { readonly phone: DemoPhonePort };
   /** Folder holding `qr.html` and `assets/`. */
   readonly publicDir: string;
   readonly clock: Clock;

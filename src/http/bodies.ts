@@ -11,6 +11,8 @@ import type { DeliveryCounts, DeliveryStatus, WebhookEventType } from '../webhoo
 
 /** The snapshot as the admin page sees it: everything but the QR payload, which is a secret. */
 export interface PublicSnapshot {
+  /** Demo mode: the WhatsApp behind this daemon is simulated. Absent otherwise. */
+  readonly simulated?: true;
   readonly state: SessionState;
   readonly since: string;
   readonly me: PairedAccount | null;
@@ -54,6 +56,8 @@ export type HealthStatus = 'pass' | 'warn' | 'fail';
 
 /** `GET /api/health`: the first three for everyone, the rest for authorized callers. */
 export interface HealthBody {
+  /** Demo mode only. */
+  readonly simulated?: true;
   readonly status: HealthStatus;
   readonly whatsapp: SessionState;
   readonly authenticated: boolean;

@@ -4,6 +4,7 @@ import type { AppDeps } from './app-deps';
 import { createBodyLimits, createMessageBodyLimit } from './body-limits';
 import { createErrorHandler, notFound } from './error-handler';
 import { adminPageRoutes } from './routes/admin-page';
+import { demoPhoneRoutes } from './routes/demo-phone';
 import { eventRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
 import { messageRoutes } from './routes/messages';
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(webhookRoutes(scoped, auth));
   app.use(metricsRoutes(scoped, auth));
   app.use(adminPageRoutes(scoped, auth));
+  if (deps.demo) app.use(demoPhoneRoutes(scoped, auth, deps.demo.phone));
   app.use(notFound);
   app.use(createErrorHandler(logger));
 

@@ -2,12 +2,14 @@ import type { SessionInfo } from '../storage/session-info';
 import type { PairedAccount, SessionSnapshot } from '../session/session-state';
 import type { PublicSnapshot, SavedSession } from './bodies';
 
-export function toPublicSnapshot(snapshot: SessionSnapshot): PublicSnapshot {
+/** `simulated`: demo mode, said in every status (the key is absent otherwise). */
+export function toPublicSnapshot(snapshot: SessionSnapshot, simulated = false): PublicSnapshot {
   return {
+    ...(simulated ? { simulated: true as const } : {}),
     state: snapshot.state,
     since: snapshot.since.toISOString(),
     me: snapshot.me === null ? null : { id: snapshot.me.id, name: snapshot.me.name },
-    stateMessage: snapshot.message,
+    stateMessage: simulated ? simulatedMessage(snapshot.message) : snapshot.message,
     sessionExpired: snapshot.sessionExpired,
     hasQr: snapshot.qr !== null,
     qrIssuedAt: snapshot.qr?.issuedAt.toISOString() ?? null,
@@ -26,4 +28,9 @@ export function toSavedSession(info: SessionInfo): SavedSession {
 /** "Sim Phone (+15550001111)", or "+15550001111" when WhatsApp gave no name. */
 export function describeAccount(me: PairedAccount): string {
   return me.name ? `${me.name} (+${me.id})` : `+${me.id}`;
+}
+
+/** A state message in demo mode: nobody may mistake the simulation for a real account. */
+export function simulatedMessage(message: string): string {
+  return `Simulated WhatsApp (demo mode): ${message}`;
 }

@@ -37,6 +37,19 @@ describe('admin page and security headers', () => {
     assert.doesNotMatch(html, /\b(?:src|href)="https?:/, 'no external resources');
   });
 
+  it('outside demo mode the simulated phone does not exist: /demo/* is 404, the status carries no "simulated"', async () => {
+    for (const route of ['/demo/phone', '/demo/api/phone']) {
+      const res = await fetch(`${app.url}${route}`, { headers: bearer() });
+      assert.equal(res.status, 404, route);
+    }
+    const post = await fetch(`${app.url}/demo/api/phone/scan`, { method: 'POST', headers: bearer() });
+    assert.equal(post.status, 404);
+    const status = (await (await fetch(`${app.url}/api/session/status`, { headers: bearer() })).json()) as Record<string, unknown>;
+    assert.equal('simulated' in status, false);
+    const health = (await (await fetch(`${app.url}/api/health`)).json()) as Record<string, unknown>;
+    assert.equal('simulated' in health, false);
+  });
+
   it('GET / redirects to /qr', async () => {
     const res = await fetch(`${app.url}/`, { redirect: 'manual' });
     assert.equal(res.status, 302);

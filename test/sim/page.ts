@@ -6,6 +6,7 @@
  * puppeteer request interception. This renders that file: one self-contained document (inline
  * favicon, one inline script bundled from `page/`, no other request).
  */
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
@@ -19,11 +20,22 @@ export const SIM_WEB_VERSION = DEFAULT_SIM_CONFIG.version;
 
 let bundled: string | null = null;
 
+/**
+ * `page/main.ts`: beside this file when it runs from source (tests, tsx); from the build
+ * (dist/test/sim, the demo), the same file in the repository, since tsc compiles only what the
+ * daemon imports and esbuild bundles the browser code from its sources.
+ */
+function pageEntry(): string {
+  const beside = path.join(__dirname, 'page', 'main.ts');
+  if (existsSync(beside)) return beside;
+  return path.resolve(__dirname, '..', '..', '..', 'test', 'sim', 'page', 'main.ts');
+}
+
 /** `page/main.ts` and what it imports, as one script for the browser (built once per process). */
 function pageScript(): string {
   if (bundled !== null) return bundled;
   const result = buildSync({
-    entryPoints: [path.join(__dirname, 'page', 'main.ts')],
+    entryPoints: [pageEntry()],
     bundle: true,
     write: false,
     format: 'iife',

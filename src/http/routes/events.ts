@@ -13,8 +13,8 @@ const DEFAULT_MAX_STREAMS = 16;
 /** How long EventSource waits before reconnecting after the stream drops. */
 const CLIENT_RETRY_MS = 3_000;
 
-function writeState(res: Response, snapshot: SessionSnapshot): void {
-  res.write(`event: state\ndata: ${JSON.stringify(toPublicSnapshot(snapshot))}\n\n`);
+function writeState(res: Response, snapshot: SessionSnapshot, simulated: boolean): void {
+  res.write(`event: state\ndata: ${JSON.stringify(toPublicSnapshot(snapshot, simulated))}\n\n`);
 }
 
 /**
@@ -59,7 +59,7 @@ export function eventRoutes(deps: AppDeps, auth: AdminAuth): Router {
     };
     const send = (snapshot: SessionSnapshot): void => {
       if (!open()) return;
-      writeState(res, snapshot);
+      writeState(res, snapshot, deps.simulated ?? false);
       if (snapshot.state === 'stopping') {
         stop();
         res.end();

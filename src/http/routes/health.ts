@@ -4,7 +4,7 @@ import type { AdminAuth } from '../admin-auth';
 import type { AppDeps } from '../app-deps';
 import type { BacklogBody, HealthBody, HealthStatus } from '../bodies';
 import type { Backlog } from '../../messaging/backlog';
-import { toSavedSession } from '../public-snapshot';
+import { simulatedMessage, toSavedSession } from '../public-snapshot';
 import { methodNotAllowed } from '../method-not-allowed';
 import { router as newRouter } from '../router';
 
@@ -32,6 +32,7 @@ export function healthRoutes(deps: AppDeps, auth: AdminAuth): Router {
     const snapshot = deps.session.snapshot();
     const status = healthOf(snapshot.state, deps.isShuttingDown?.() ?? false);
     let body: HealthBody = {
+      ...(deps.simulated ? { simulated: true as const } : {}),
       status,
       whatsapp: snapshot.state,
       authenticated: snapshot.state === 'authenticated' || snapshot.state === 'ready',
@@ -42,7 +43,7 @@ export function healthRoutes(deps: AppDeps, auth: AdminAuth): Router {
         ...body,
         time: new Date(deps.clock.now()).toISOString(),
         since: snapshot.since.toISOString(),
-        stateMessage: snapshot.message,
+        stateMessage: deps.simulated ? simulatedMessage(snapshot.message) : snapshot.message,
         me: snapshot.me,
         session: { exists: info.exists, info: toSavedSession(info), authPath: deps.config.authPath, clientId: deps.config.clientId },
         backlog: toBacklogBody(deps.messaging.backlog.current()),

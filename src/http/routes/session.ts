@@ -27,7 +27,7 @@ export function sessionRoutes(deps: AppDeps, auth: AdminAuth): Router {
       message: describeDiskSession(info, snapshot),
       clientId: deps.config.clientId,
       // The live snapshot too, for the admin page when it polls instead of streaming.
-      ...toPublicSnapshot(snapshot),
+      ...toPublicSnapshot(snapshot, deps.simulated),
       checkedAt: info.checkedAt.toISOString(),
       counters: deps.session.counters(),
       outbox,

@@ -1,0 +1,105 @@
+// Demo mode as a newcomer meets it: the real daemon, library and Chromium on the simulated
+// WhatsApp Web (WA_SIMULATOR=true), driven from the simulated phone page in a real browser,
+// with /qr open beside it: pair, !ping -> pong, a remote logout, a re-pair, a dropped connection.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import puppeteer, { type Browser, type Page } from 'puppeteer';
+import { endProcesses, findProfileProcesses } from '../../src/chromium/chromium-processes';
+import { CHROME_PATH, HEADLESS } from '../support/browser';
+import { ADMIN_TOKEN, CLIENT_ID, Daemon } from '../support/daemon';
+import { useScene } from '../support/scene';
+import { eventually } from '../support/wait';
+
+/** The text of `selector` on `page`, once `accept` holds for it. */
+async function textOf(page: Page, selector: string, accept: (text: string) => boolean, what: string): Promise<string> {
+  return eventually(async () => {
+    const text = await page.$eval(selector, (el) => el.textContent ?? '').catch(() => '');
+    return accept(text) ? text : undefined;
+  }, what, 30_000);
+}
+
+async function click(page: Page, selector: string): Promise<void> {
+  await page.waitForSelector(`${selector}:not([disabled])`, { timeout: 30_000 });
+  await page.click(selector);
+}
+
+describe('demo mode (WA_SIMULATOR=true) through the phone page', { timeout: 240_000 }, () => {
+  let browser: Browser;
+  let phone: Page;
+  let qr: Page;
+  const scene = useScene(async () => {
+    scene.daemon = await Daemon.start(scene.sandbox, { env: { WA_SIMULATOR: 'true' } });
+    browser = await puppeteer.launch({
+      executablePath: CHROME_PATH,
+      headless: HEADLESS,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+    });
+    phone = await browser.newPage();
+    qr = await browser.newPage();
+    for (const page of [phone, qr]) await page.authenticate({ username: 'newcomer', password: ADMIN_TOKEN });
+  });
+  after(async () => {
+    await browser?.close();
+    // The demo's session has a profile of its own, which the sandbox's clean-up does not know.
+    const profile = path.join(scene.sandbox.authPath, `session-${CLIENT_ID}-simulator`);
+    await endProcesses(await findProfileProcesses(profile), 2_000);
+  });
+
+  it('says plainly that it is a simulation, in the log and every status, on a session of its own', async () => {
+    await scene.daemon.waitForState('qr');
+    assert.ok(scene.daemon.lines.some((l) => /DEMO MODE \(WA_SIMULATOR=true\): WhatsApp is simulated/.test(l)));
+    const health = (await (await fetch(scene.daemon.url('/api/health'))).json()) as Record<string, unknown>;
+    assert.equal(health.simulated, true);
+    const status = await scene.daemon.status();
+    assert.equal(status.simulated, true);
+    assert.equal(status.clientId, `${CLIENT_ID}-simulator`);
+    assert.match(status.stateMessage, /^Simulated WhatsApp \(demo mode\): /);
+    assert.match(status.path, /session-e2e-simulator$/);
+  });
+
+  it('pairs from the phone page: /qr shows the QR, then ready', async () => {
+    await qr.goto(scene.daemon.url('/qr'), { waitUntil: 'load' });
+    await textOf(qr, '#state', (t) => t === 'qr', '/qr shows the QR state');
+    assert.equal(await qr.$eval('#simulated', (el) => (el as HTMLElement).hidden), false, 'the demo banner is on /qr');
+    await phone.goto(scene.daemon.url('/demo/phone'), { waitUntil: 'load' });
+    await textOf(phone, '#phone-headline', (t) => /shows a QR: scan it/.test(t), 'the phone sees the QR');
+    await click(phone, '#scan');
+    await textOf(qr, '#state', (t) => t === 'ready', '/qr says ready');
+    await textOf(qr, '#me', (t) => /Demo Phone \(\+15550001111\)/.test(t), '/qr names the account');
+    await textOf(phone, '#phone-state', (t) => t === 'linked', 'the phone is linked');
+  });
+
+  it('!ping from the phone page gets pong from the bot', async () => {
+    await phone.type('#text', '!ping');
+    await click(phone, '#send');
+    await textOf(phone, '#messages', (t) => t.includes('pong'), 'pong in the conversation');
+    const order = await phone.$$eval('#messages li', (items) => items.map((li) => `${li.getAttribute('data-from')}: ${li.textContent}`));
+    assert.deepEqual(order.slice(-2), ['you: !ping', 'bot: pong']);
+  });
+
+  it('the phone unlinks the bot: /qr shows a fresh QR by itself; scanning again pairs again', async () => {
+    await click(phone, '#logout');
+    await textOf(qr, '#state', (t) => t === 'qr', '/qr shows a fresh QR');
+    await textOf(qr, '#me', (t) => t === 'Not paired yet', 'nobody paired');
+    await textOf(phone, '#phone-headline', (t) => /shows a QR: scan it/.test(t), 'the phone sees the new QR');
+    await click(phone, '#scan');
+    await textOf(qr, '#state', (t) => t === 'ready', 'ready again');
+    const transitions = scene.daemon.transitions();
+    assert.deepEqual(transitions.slice(-5), ['logged_out', 'starting', 'qr', 'authenticated', 'ready'], transitions.join(' '));
+  });
+
+  it('a dropped connection: the daemon reconnects with its saved session, no QR', async () => {
+    const before = scene.daemon.transitions().length;
+    await click(phone, '#drop');
+    await textOf(qr, '#state', (t) => t === 'ready', 'ready after the reconnect');
+    await eventually(async () => (scene.daemon.transitions().slice(before).includes('ready') ? true : undefined), 'a reconnect', 30_000);
+    const after = scene.daemon.transitions().slice(before);
+    assert.ok(after.includes('reconnecting'), after.join(' '));
+    assert.ok(!after.includes('qr'), after.join(' '));
+    await textOf(phone, '#phone-state', (t) => t === 'linked', 'still linked');
+  });
+});
