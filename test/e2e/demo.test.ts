@@ -102,4 +102,19 @@ describe('demo mode (WA_SIMULATOR=true) through the phone page', { timeout: 240_
     assert.ok(!after.includes('qr'), after.join(' '));
     await textOf(phone, '#phone-state', (t) => t === 'linked', 'still linked');
   });
+
+  it('pairing by code from /qr: the number typed there, the code shown there, typed on the phone, ready', async () => {
+    await click(phone, '#logout');
+    await textOf(qr, '#state', (t) => t === 'qr', 'a fresh QR');
+    await qr.waitForSelector('#code-phone', { visible: true });
+    await qr.type('#code-phone', '+1 555 000 1111');
+    await qr.click('#code-ask');
+    const shown = await textOf(qr, '#code-value', (t) => /^[A-Z0-9]{4}-[A-Z0-9]{4}$/.test(t), 'the code on /qr');
+    await textOf(qr, '#code-number', (t) => t === '+15550001111', 'for the number typed');
+    await textOf(phone, '#phone-headline', (t) => /asks for a pairing code/.test(t), 'the phone is asked for a code');
+    await phone.type('#code', shown);
+    await click(phone, '#code-enter');
+    await textOf(qr, '#state', (t) => t === 'ready', 'ready by code');
+    assert.equal(await qr.$eval('#code-section', (el) => (el as HTMLElement).hidden), true, 'no code once paired');
+  });
 });
