@@ -81,6 +81,7 @@ export class DaemonMetrics {
     });
     totals('wa_tether_reconnects_total', 'Reconnects since start, by what caused them.', 'reason', () => counters().reconnects);
     total('wa_tether_qr_shown_total', 'QR codes shown since start.', () => counters().qrShown);
+    total('wa_tether_pairing_codes_shown_total', 'Pairing codes shown since start (PAIRING_PHONE_NUMBER or asked for on /qr).', () => counters().pairingCodesShown);
     totals('wa_tether_logouts_total', 'Logouts since start: by the phone (remote) or by an operator (clear).', 'kind', () => ({ remote: counters().remoteLogouts, clear: counters().clears }));
     total('wa_tether_ready_transitions_total', 'Times the session became ready since start.', () => counters().readyTransitions);
     total('wa_tether_watchdog_failures_total', 'Watchdog probes that failed since start.', () => counters().watchdogFailures);
