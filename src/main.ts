@@ -41,6 +41,7 @@ import { LocalSessionStore } from './storage/local-session-store';
 import { SessionMetadataStore } from './storage/session-metadata';
 import { sessionPaths } from './storage/session-paths';
 import { wwebjsClientFactory } from './whatsapp/client-factory';
+import type { WwebjsClient } from './whatsapp/wwebjs-client';
 
 /** How often the picture of the saved session is refreshed, off the request path. */
 const INSPECT_INTERVAL_MS = 60_000;
@@ -87,6 +88,22 @@ async function main(): Promise<void> {
 
   const measureBrowserMemory = async (): Promise<number> =>
     (await measureProcesses((await findProfileProcesses(paths.profileDir, ours)).map((p) => p.pid))).pss;
+  const makeClient = wwebjsClientFactory({
+    clientId: config.clientId,
+    authPath: config.authPath,
+    webCachePath: config.webCachePath,
+    webVersion: config.webVersion,
+    webCacheStrict: config.webCacheStrict,
+    webVersionRemotePath: config.webVersionRemotePath,
+    executablePath: browser.path,
+    browserMode: browser.mode,
+    args: chromiumArgs(config.chromiumArgs, process.getuid?.() === 0),
+    env: browserEnvironment(process.env),
+    takeoverOnConflict: config.takeoverOnConflict,
+    takeoverTimeoutMs: config.takeoverTimeoutMs,
+    pairingCodeIntervalMs: config.pairingCodeIntervalMs,
+  });
+  let latestClient: WwebjsClient | null = null;
   const store = new LocalSessionStore({ profileDir: paths.profileDir, logger, clock: systemClock });
   const metadata = new SessionMetadataStore({ file: paths.metadataFile, logger });
   const supervisor = new SessionSupervisor({
@@ -98,21 +115,8 @@ async function main(): Promise<void> {
     metadata,
     // Read before HTTP answers: status never says "nobody is paired" before it has looked.
     initialMetadata: await metadata.read(),
-    createClient: wwebjsClientFactory({
-      clientId: config.clientId,
-      authPath: config.authPath,
-      webCachePath: config.webCachePath,
-      webVersion: config.webVersion,
-      webCacheStrict: config.webCacheStrict,
-      webVersionRemotePath: config.webVersionRemotePath,
-      executablePath: browser.path,
-      browserMode: browser.mode,
-      args: chromiumArgs(config.chromiumArgs, process.getuid?.() === 0),
-      env: browserEnvironment(process.env),
-      takeoverOnConflict: config.takeoverOnConflict,
-      takeoverTimeoutMs: config.takeoverTimeoutMs,
-      pairingCodeIntervalMs: config.pairingCodeIntervalMs,
-    }),
+    // The demo's phone drives the simulated page through the client's own browser.
+    createClient: async (options) => (latestClient = await makeClient(options)),
     measureBrowserMemory,
     onQr: createQrAnnouncer({ secrets, logger, printToLog: config.qrInLogs }),
     onCode: createCodeAnnouncer({ secrets, logger, printToLog: config.qrInLogs }),
@@ -144,7 +148,7 @@ async function main(): Promise<void> {
     await dispatch(message);
   });
 
-  const demoPhone = simulator === null ? null : new DemoPhone(simulator, paths.profileDir);
+  const demoPhone = simulator === null ? null : new DemoPhone(simulator, () => latestClient?.browser() ?? null);
   const metrics = new DaemonMetrics({
     session: supervisor,
     clock: systemClock,

@@ -4,7 +4,8 @@ const DIGITS = /^\d{7,15}$/;
 /** "+1 555-000 1111" as "15550001111"; null when it is not a phone number with its country code. */
 export function normalizePhoneNumber(input: string): string | null {
   const trimmed = input.trim();
-  if (!/^\+?[\d\s()-]+$/.test(trimmed)) return null;
-  const digits = trimmed.replace(/[\s+()-]/g, '');
+  // No parentheses: "(555) 000-1111" is how a local number without its country code is written.
+  if (!/^\+?[\d\s-]+$/.test(trimmed)) return null;
+  const digits = trimmed.replace(/[\s+-]/g, '');
   return DIGITS.test(digits) && !digits.startsWith('0') ? digits : null;
 }

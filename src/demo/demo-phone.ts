@@ -1,3 +1,4 @@
+import type { Browser } from 'puppeteer';
 import { AppError, describeError } from '../errors';
 import type { Simulator } from './simulator-mode';
 
@@ -31,9 +32,9 @@ export interface DemoPhoneView {
 }
 
 /**
- * The phone of the demo: it drives the simulated WhatsApp Web inside the daemon's own browser
- * over DevTools (as the tests' phone does), and keeps the conversation with the bot, since the
- * page forgets its outbox when it reloads.
+ * The phone of the demo: it drives the simulated WhatsApp Web inside the daemon's own browser,
+ * through the daemon's own DevTools pipe (no port that another local user could reach), and
+ * keeps the conversation with the bot, since the page forgets its outbox when it reloads.
  */
 export class DemoPhone {
   private phone: SimPhone | null = null;
@@ -42,8 +43,8 @@ export class DemoPhone {
 
   constructor(
     private readonly simulator: Simulator,
-    /** The daemon's Chromium profile: its DevToolsActivePort says where the browser listens. */
-    private readonly profileDir: string,
+    /** The browser of the client in service, when there is one. */
+    private readonly browser: () => Browser | null,
   ) {}
 
   async view(): Promise<DemoPhoneView> {
@@ -122,15 +123,17 @@ export class DemoPhone {
       return await action(await this.attach(timeoutMs));
     } catch (error) {
       await this.forget();
-      if (!/detached|closed|disconnected|Target|Session|no sim page/i.test(describeError(error))) throw error;
+      if (!/detached|closed|disconnected|Target|Session|no sim page|not found|no browser/i.test(describeError(error))) throw error;
       return action(await this.attach(timeoutMs));
     }
   }
 
   private async attach(timeoutMs: number): Promise<SimPhone> {
-    if (this.phone?.connected) return this.phone;
+    const browser = this.browser();
+    if (this.phone?.connected && this.phone.browser === browser) return this.phone;
     await this.forget();
-    this.phone = await this.simulator.SimPhone.attach(this.profileDir, { timeoutMs, callTimeoutMs: timeoutMs });
+    if (browser === null) throw new Error('no browser: WhatsApp Web is not running right now');
+    this.phone = await this.simulator.SimPhone.onBrowser(browser, { timeoutMs, callTimeoutMs: timeoutMs });
     return this.phone;
   }
 

@@ -5,9 +5,6 @@ import { AppError, describeError } from '../errors';
 /** The simulated WhatsApp Web (test/sim): the page the library loads and the phone that drives it. */
 export type Simulator = typeof import('../../test/sim');
 
-/** Lets the phone page reach the browser the daemon launched: loopback only, demo only. */
-const PHONE_PORT_ARG = '--remote-debugging-port=0';
-
 /**
  * Loads the simulator. It lives with the tests and its page is bundled with esbuild at start,
  * so it needs the repository's sources and the dev dependencies: a clone after set-up has them,
@@ -29,7 +26,7 @@ export function loadSimulator(): Simulator {
 /**
  * The configuration of a demo: the simulated page served from a cache folder of its own, a
  * session of its own (`<CLIENT_ID>-simulator`), so a real session on the same disk is never
- * loaded into the simulation nor overwritten by it.
+ * loaded into the simulation nor overwritten by it, and no webhooks.
  */
 export async function simulatorConfig(config: Config, simulator: Simulator): Promise<Config> {
   const webCachePath = path.join(config.webCachePath, 'simulator');
@@ -44,6 +41,7 @@ export async function simulatorConfig(config: Config, simulator: Simulator): Pro
     webVersion: simulator.SIM_WEB_VERSION,
     webCacheStrict: true,
     webVersionRemotePath: null,
-    chromiumArgs: [...config.chromiumArgs.filter((arg) => !arg.startsWith('--remote-debugging-port')), PHONE_PORT_ARG],
+    // Simulated messages must not reach a real application signed with its real secret.
+    webhooks: { ...config.webhooks, urls: [] },
   });
 }

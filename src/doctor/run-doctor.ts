@@ -31,7 +31,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
   results.push(...(await checkBrowser(config, options.env)));
   const authPath = await checkAuthPath(config.authPath);
   results.push(authPath);
-  const daemon = await checkPortAndDaemon({ host: config.host, port: config.port, adminToken: config.adminToken });
+  const daemon = await checkPortAndDaemon({ host: config.host, port: config.port });
   results.push(...daemon.results);
   if (authPath.verdict === 'fail') return [...results, ...['lock', 'session'].map((name) => skip(name, 'AUTH_PATH is not usable')), await checkWebCache(config)];
   const where = { authPath: config.authPath, clientId: config.clientId, logger: options.logger };

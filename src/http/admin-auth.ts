@@ -194,7 +194,9 @@ export function createAdminAuth(tokens: Tokens, logger: Logger, clock: Clock = s
   const require =
     (scope: Scope): RequestHandler =>
     (req, res, next) => {
-      const address = req.socket.remoteAddress ?? 'unknown';
+      // Per scope: a scraper with a stale METRICS_TOKEN (behind the same proxy, one address)
+      // must not lock the operator out of /qr.
+      const address = `${scope} ${req.socket.remoteAddress ?? 'unknown'}`;
       const wait = throttle.retryAfterSeconds(address);
       if (wait > 0) {
         res.setHeader('Retry-After', String(wait));
@@ -203,8 +205,9 @@ export function createAdminAuth(tokens: Tokens, logger: Logger, clock: Clock = s
       const facts = factsOf(req);
       const access = decideAccess(tokens, facts, scope);
       if (access === 'granted') return next();
-      // A wrong token counts; a request with none is a browser asking for the login prompt.
-      if (access === 'unauthorized' && presentedToken(facts.authorization) !== null) throttle.fail(address);
+      // A wrong token counts wherever it is refused; a request with none is a browser asking for
+      // the login prompt, and a valid token on the wrong route is no guess.
+      if ((access === 'unauthorized' || access === 'forbidden' || access === 'not-local') && presentedToken(facts.authorization) !== null) throttle.fail(address);
       if (access === 'forbidden') return next(new AppError('FORBIDDEN', MESSAGES[scope].forbidden));
       if (access === 'insufficient') return next(new AppError('FORBIDDEN', INSUFFICIENT_MESSAGE));
       if (access === 'cross-site') return next(new AppError('FORBIDDEN', CROSS_SITE_MESSAGE));

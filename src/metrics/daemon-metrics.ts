@@ -136,7 +136,9 @@ export class DaemonMetrics {
       registers: [registry],
       async collect() {
         const value = await readMemory();
-        if (value !== null) this.set(value);
+        // No browser, no sample: the last reading must not outlive the browser it measured.
+        if (value === null) this.reset();
+        else this.set(value);
       },
     });
   }

@@ -21,6 +21,8 @@ import { Watchdog } from './watchdog';
 const PERMANENT_START_FAILURES: ReadonlySet<string> = new Set(['WEB_VERSION_UNAVAILABLE']);
 /** A code not replaced this long after it ran out: the page stopped asking, so we ask. */
 const CODE_GRACE_MS = 10_000;
+/** How long WhatsApp accepts a pairing code. */
+const CODE_LIFETIME_MS = 180_000;
 const HOW_TO_TYPE_A_CODE = 'on the phone: WhatsApp > Settings > Linked devices > Link a device > Link with phone number instead';
 
 /** States in which the watchdog probes the page. */
@@ -118,6 +120,15 @@ export class SessionLifecycle {
   async launch(reason: string): Promise<void> {
     if (this.stopping) return;
     this.timers.cancelAll();
+    // A client made for a code asks WhatsApp for one at once: during the wait WhatsApp asked
+    // for, a new client (after a logout, a clear, a reconnect while unpaired) waits too.
+    const waitUntil = this.pairingPhone === null ? null : this.codes.retryAt(this.deps.clock.now());
+    if (waitUntil !== null) {
+      const at = new Date(waitUntil).toISOString();
+      if (!this.holder.move('starting', { qr: null, code: null, pairing: this.pairingMode(), nextRetryAt: new Date(waitUntil), message: `Waiting until ${at} before asking WhatsApp for a pairing code again (it refused one: too many attempts).` })) return;
+      this.timers.arm('retry', waitUntil - this.deps.clock.now(), () => void this.queue.run(() => this.launch(reason)));
+      return;
+    }
     const message = reason === 'start' ? 'Starting: launching the browser.' : `Starting (${reason}).`;
     if (!this.holder.move('starting', { qr: null, code: null, pairing: this.pairingMode(), nextRetryAt: null, message })) return;
     await this.deps.guard.prepare().catch((error: unknown) => {
@@ -197,7 +208,8 @@ export class SessionLifecycle {
   private async replaceClient(handle: ClientHandle, message: string): Promise<void> {
     this.timers.cancelAll();
     this.slot.detach();
-    this.holder.move('qr', { pairing: this.pairingMode(), message });
+    // The old client's QR or code would link a device that is about to disappear.
+    this.holder.move('qr', { qr: null, code: null, pairing: this.pairingMode(), message });
     await this.slot.close(handle);
     await this.launch(message.replace(/\.$/, '').toLowerCase());
   }
@@ -285,12 +297,21 @@ export class SessionLifecycle {
   }
 
   private onCode(handle: ClientHandle, value: string): void {
-    if (handle.wasAuthenticated) return this.loggedOut(handle, 'WhatsApp asked for a pairing code after login: the phone unlinked this device.');
+    if (handle.wasAuthenticated) {
+      // A code only answers a request (the page's timer, ours, an operator's) that was still
+      // under way when the phone linked us: unlike a QR after login, it says nothing of an
+      // unlink, and a logout here would delete the session just made. The page is checked.
+      this.log.debug('A pairing code arrived after login (a late answer); ignored');
+      void handle.client.stopPairingCodes().catch(() => undefined);
+      if (WATCHED_STATES.has(this.holder.state)) void this.watchdog.probeNow(handle.client);
+      return;
+    }
     this.timers.disarm('start');
     const now = this.deps.clock.now();
     const intervalMs = this.deps.config.pairingCodeIntervalMs ?? 180_000;
     const phoneNumber = this.launchedPhone ?? '';
-    const code: CurrentCode = { value, phoneNumber, issuedAt: new Date(now), expiresAt: new Date(now + intervalMs) };
+    // WhatsApp's codes stop working after about 3 minutes, however rarely new ones are asked for.
+    const code: CurrentCode = { value, phoneNumber, issuedAt: new Date(now), expiresAt: new Date(now + Math.min(intervalMs, CODE_LIFETIME_MS)) };
     const { last } = this.codes.issued();
     const expired = this.noteExpired('type the new pairing code');
     this.totals.pairingCodesShown++;
@@ -326,6 +347,9 @@ export class SessionLifecycle {
     if (handle.wasAuthenticated) return;
     this.timers.disarm('start');
     this.timers.disarm('code');
+    // 1.34.7 starts the page's every-interval timer before the first answer, and keeps it after
+    // a refusal: left running, it would ask again (and be refused unseen) during our backoff.
+    void handle.client.stopPairingCodes().catch(() => undefined);
     const now = this.deps.clock.now();
     const { retryAt, tooMany } = this.codes.failed(error, now);
     const at = new Date(retryAt);
@@ -334,9 +358,12 @@ export class SessionLifecycle {
       : `Asking WhatsApp for a pairing code failed (${describeError(error)})`;
     this.log.warn(`${reason}; asking again at ${at.toISOString()}`);
     const wait = Math.round((retryAt - now) / 60_000);
+    // A code still valid (an operator's "New code" was refused) stays usable until it runs out.
+    const current = this.holder.snapshot.code;
+    const stillValid = current !== null && current.expiresAt.getTime() > now ? current : null;
     this.holder.move('qr', {
       qr: null,
-      code: null,
+      code: stillValid,
       pairing: this.pairingMode(),
       message: `${reason}. The daemon asks again at ${at.toISOString()} (in ${wait < 1 ? 'less than a minute' : `${wait} min`}); asking sooner only makes WhatsApp wait longer.`,
     });

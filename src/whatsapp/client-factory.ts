@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { WaClientFactory } from './wa-client';
-import type { WwebjsClientOptions } from './wwebjs-client';
+import type { ClientOptions } from './wa-client';
+import type { WwebjsClient, WwebjsClientOptions } from './wwebjs-client';
 
 /**
  * The library and its dependencies, in the order they load. `require` is synchronous: loading
@@ -44,7 +44,7 @@ async function loadAdapter(): Promise<typeof import('./wwebjs-client')> {
  * The factory the daemon runs with: each call makes a fresh whatsapp-web.js client. The library
  * is loaded at the first call, after the HTTP server answers, not at process start.
  */
-export function wwebjsClientFactory(options: Omit<WwebjsClientOptions, 'pairingPhoneNumber'>): WaClientFactory {
+export function wwebjsClientFactory(options: Omit<WwebjsClientOptions, 'pairingPhoneNumber'>): (perClient: ClientOptions) => Promise<WwebjsClient> {
   let adapter: Promise<typeof import('./wwebjs-client')> | null = null;
   return async (perClient) => {
     adapter ??= loadAdapter();

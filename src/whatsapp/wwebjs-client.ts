@@ -141,6 +141,12 @@ export class WwebjsClient implements WaClient {
     return { id: sent.id._serialized, timestamp: sent.timestamp };
   }
 
+  /** The browser the library launched, while it runs; for the demo's simulated phone only. */
+  browser(): Browser | null {
+    const browser = this.client.pupBrowser as Browser | null | undefined;
+    return browser?.connected ? browser : null;
+  }
+
   async requestPairingCode(phoneNumber: string): Promise<void> {
     // The code arrives through the 'code' event; a failure through the wrapper's event.
     await this.client.requestPairingCode(phoneNumber, true, this.options.pairingCodeIntervalMs).catch(() => undefined);

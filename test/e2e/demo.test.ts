@@ -2,6 +2,7 @@
 // WhatsApp Web (WA_SIMULATOR=true), driven from the simulated phone page in a real browser,
 // with /qr open beside it: pair, !ping -> pong, a remote logout, a re-pair, a dropped connection.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
@@ -29,7 +30,8 @@ describe('demo mode (WA_SIMULATOR=true) through the phone page', { timeout: 240_
   let phone: Page;
   let qr: Page;
   const scene = useScene(async () => {
-    scene.daemon = await Daemon.start(scene.sandbox, { env: { WA_SIMULATOR: 'true' } });
+    // No DevTools port (the harness opens one for the tests' phone): the demo must not need one.
+    scene.daemon = await Daemon.start(scene.sandbox, { env: { WA_SIMULATOR: 'true', CHROMIUM_ARGS: '' } });
     browser = await puppeteer.launch({
       executablePath: CHROME_PATH,
       headless: HEADLESS,
@@ -59,6 +61,7 @@ describe('demo mode (WA_SIMULATOR=true) through the phone page', { timeout: 240_
     assert.equal(status.clientId, `${CLIENT_ID}-simulator`);
     assert.match(status.stateMessage, /^Simulated WhatsApp \(demo mode\): /);
     assert.match(status.path, /session-e2e-simulator$/);
+    assert.equal(existsSync(path.join(status.path, 'DevToolsActivePort')), false, 'the simulated phone uses the daemon\'s pipe, no port');
   });
 
   it('pairs from the phone page: /qr shows the QR, then ready', async () => {

@@ -202,4 +202,11 @@ describe('finding 7: failed logins are throttled per address', () => {
     for (let i = 0; i < 20; i++) assert.equal((await fetch(`${app.url}/api/session/status`)).status, 401);
     assert.equal((await fetch(`${app.url}/api/session/status`, { headers: bearer() })).status, 200);
   });
+
+  it('per scope: a scraper with a stale token, from the same address, does not lock the operator out of the admin routes', async () => {
+    await app.clock.advance(60_000);
+    for (let i = 0; i < 11; i++) await fetch(`${app.url}/metrics`, { headers: bearer(`stale-metrics-token-${i}`) });
+    assert.equal((await fetch(`${app.url}/metrics`, { headers: bearer() })).status, 429, 'the scraper waits');
+    assert.equal((await fetch(`${app.url}/api/qr`, { headers: bearer() })).status, 404, 'the operator gets in (no QR while ready)');
+  });
 });

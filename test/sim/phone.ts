@@ -65,7 +65,19 @@ export class SimPhone {
     readonly endpoint: string,
     readonly profileDir: string,
     private readonly callTimeoutMs: number,
+    /** A connection someone else owns (the daemon's own, in demo mode): detach leaves it alone. */
+    private readonly borrowed = false,
   ) {}
+
+  /**
+   * A phone on a browser connection that already exists: the demo drives the simulated page
+   * through the daemon's own DevTools pipe, so no port is opened for anyone else to reach.
+   */
+  static async onBrowser(browser: Browser, opts: AttachOptions = {}): Promise<SimPhone> {
+    const phone = new SimPhone(browser, 'pipe', '', opts.callTimeoutMs ?? 15_000, true);
+    await phone.findPage(opts.timeoutMs ?? 30_000);
+    return phone;
+  }
 
   /**
    * Connects to the Chromium whose profile is `profileDir` (LocalAuth: `<dataPath>/session-<clientId>`),
@@ -290,6 +302,7 @@ export class SimPhone {
 
   /** Disconnects this CDP client. Never closes the browser (it belongs to the client/daemon). */
   async detach(): Promise<void> {
+    if (this.borrowed) return;
     if (this.browser.connected) await this.browser.disconnect().catch(() => undefined);
   }
 }

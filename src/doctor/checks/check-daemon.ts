@@ -21,12 +21,13 @@ function localAddress(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-async function askHealth(host: string, port: number, adminToken: string | null): Promise<HealthBody | null> {
+/**
+ * The public health only: whatever listens on the port may not be wa-tether (another user's
+ * program bound it while the daemon was down), so the token is never sent to it.
+ */
+async function askHealth(host: string, port: number): Promise<HealthBody | null> {
   try {
-    const res = await fetch(`http://${localAddress(host)}:${port}/api/health`, {
-      headers: adminToken === null ? {} : { authorization: `Bearer ${adminToken}` },
-      signal: AbortSignal.timeout(ASK_TIMEOUT_MS),
-    });
+    const res = await fetch(`http://${localAddress(host)}:${port}/api/health`, { signal: AbortSignal.timeout(ASK_TIMEOUT_MS) });
     const body = (await res.json()) as Partial<HealthBody>;
     return typeof body.whatsapp === 'string' && typeof body.status === 'string' ? (body as HealthBody) : null;
   } catch {
@@ -43,7 +44,7 @@ const STATE_FIX: Readonly<Record<string, string>> = {
 };
 
 /** Whether the port is free, and when a daemon runs on it, what its health says. */
-export async function checkPortAndDaemon(options: { host: string; port: number; adminToken: string | null }): Promise<{ readonly results: readonly CheckResult[]; readonly daemonAnswers: boolean }> {
+export async function checkPortAndDaemon(options: { host: string; port: number }): Promise<{ readonly results: readonly CheckResult[]; readonly daemonAnswers: boolean }> {
   const { host, port } = options;
   if (port === 0) return { results: [pass('port', 'PORT 0: the system picks a free port at start'), skip('daemon', 'cannot be found on PORT 0')], daemonAnswers: false };
   const state = await tryListen(host, port);
@@ -52,7 +53,7 @@ export async function checkPortAndDaemon(options: { host: string; port: number; 
     return { results: [fail('port', `cannot listen on ${host}:${port} (${state.code})`, fix), skip('daemon', 'no port to ask on')], daemonAnswers: false };
   }
   if (state.kind === 'free') return { results: [pass('port', `${host}:${port} is free`), skip('daemon', `not running: nothing answers on port ${port}`)], daemonAnswers: false };
-  const health = await askHealth(host, port, options.adminToken);
+  const health = await askHealth(host, port);
   if (health === null) {
     return {
       results: [fail('port', `${host}:${port} is taken by a program that is not wa-tether`, 'stop that program, or set PORT to a free port.'), skip('daemon', 'not reachable')],

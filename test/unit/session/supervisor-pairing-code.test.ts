@@ -152,12 +152,69 @@ describe('SessionSupervisor: pairing by code', () => {
     assertTransitionsAllowed(h);
   });
 
-  it('a code after login means the phone unlinked us, as a QR after login does', async () => {
+  it('a code after login is a late answer to a request under way, not an unlink: ignored, the page stops asking, the session kept', async () => {
     const h = createHarness({ pairingPhoneNumber: PHONE });
     const client = await h.start();
     client.code('FIRST123');
     client.authenticated();
     client.code('AFTER123');
-    assert.equal(h.state(), 'logged_out');
+    assert.equal(h.state(), 'authenticated');
+    assert.equal(client.count('stopPairingCodes'), 1);
+    client.ready(ME);
+    await flush();
+    assert.equal(h.state(), 'ready');
+    assert.equal(h.store.wipeCalls, 0, 'nothing deleted');
+  });
+
+  it("a refusal stops the page's own timer, which 1.34.7 leaves running; a code still valid stays on show", async () => {
+    const h = createHarness({ pairingPhoneNumber: PHONE });
+    const client = await h.start();
+    client.code('VALID123');
+    await h.clock.advance(60_000);
+    await h.supervisor.requestPairingCode(PHONE);
+    client.codeFailed(new Error('rate-overlimit'));
+    assert.equal(client.count('stopPairingCodes'), 1);
+    assert.equal(h.snap().code?.value, 'VALID123', 'the code on show still works for two more minutes');
+    assert.ok(h.snap().pairing.retryAt);
+  });
+
+  it('during the wait WhatsApp asked for, a new client is not started either (it would ask for a code at once)', async () => {
+    const h = createHarness({ pairingPhoneNumber: PHONE });
+    const client = await h.start();
+    client.codeFailed(new Error('rate-overlimit'));
+    const wait = (h.snap().pairing.retryAt?.getTime() ?? 0) - h.clock.now();
+    await h.supervisor.clear();
+    await flush();
+    assert.equal(h.factory.clients.length, 1, 'no client while WhatsApp wants us to wait');
+    assert.equal(h.state(), 'starting');
+    assert.match(h.snap().message, /Waiting until .* before asking WhatsApp for a pairing code again/);
+    await h.clock.advance(wait);
+    await flush();
+    assert.equal(h.factory.clients.length, 2, 'started once the wait is over');
+    assert.deepEqual(h.factory.latest().options, { pairingPhoneNumber: PHONE });
+    assertTransitionsAllowed(h, true);
+  });
+
+  it('the expiry shown is WhatsApp\'s 3 minutes, even when new codes are asked for less often', async () => {
+    const h = createHarness({ pairingPhoneNumber: PHONE, pairingCodeIntervalMs: 600_000 });
+    const client = await h.start();
+    client.code('SLOWCODE');
+    const code = h.snap().code;
+    assert.equal((code?.expiresAt.getTime() ?? 0) - (code?.issuedAt.getTime() ?? 0), 180_000);
+  });
+
+  it('switching methods clears the old QR at once: it would link a device that is going away', async () => {
+    const h = createHarness();
+    const first = await h.start();
+    first.qr();
+    first.destroyOutcome = 'manual';
+    const switching = h.supervisor.requestPairingCode(PHONE);
+    await flush();
+    assert.equal(h.snap().qr, null);
+    assert.equal(h.snap().code, null);
+    assert.match(h.snap().message, /Switching to pairing by code/);
+    first.kill();
+    await h.clock.advance(10_000);
+    await switching;
   });
 });
