@@ -134,6 +134,30 @@ const MUTATIONS: readonly Mutation[] = [
     to: 'const expired = this.holder.snapshot.sessionExpired;',
   },
   {
+    bug: "a refused pairing code leaves the page's own timer asking during the backoff",
+    file: 'src/session/session-lifecycle.ts',
+    from: 'during our backoff.\n    void handle.client.stopPairingCodes().catch(() => undefined);',
+    to: 'during our backoff.',
+  },
+  {
+    bug: 'a pairing code is asked for a linked account',
+    file: 'src/session/session-lifecycle.ts',
+    from: "if (this.holder.state !== 'qr' || handle === null || handle.wasAuthenticated) throw notWaitingForPairing(this.holder.state);\n    const retryAt",
+    to: "if (handle === null) throw notWaitingForPairing(this.holder.state);\n    const retryAt",
+  },
+  {
+    bug: 'the metrics token opens every route',
+    file: 'src/http/admin-auth.ts',
+    from: "(scope === 'metrics' && isMetrics)) return 'granted';",
+    to: "isMetrics) return 'granted';",
+  },
+  {
+    bug: 'a failed write to stdout is thrown back at the logger',
+    file: 'src/logging/safe-output.ts',
+    from: 'this.breakDown(error as NodeJS.ErrnoException);\n      this.dropped++;',
+    to: 'throw error;',
+  },
+  {
     bug: 'a refused transition is applied anyway',
     file: 'src/session/state-holder.ts',
     from: 'if (!isAllowedTransition(previous, state)) {',
