@@ -71,9 +71,18 @@ export async function botAndGrowth(ctx: BenchContext, options: BotOptions): Prom
   const authPath = await ctx.dirs.copyOf(options.template, 'bot');
   // A short backoff keeps 20 reconnect cycles within the bench's time budget. Replies go
   // through the outbox's budget toward WhatsApp: at the defaults (30 a minute, 1 s per chat)
-  // the figure would be the pacing, so the run gets the highest budget and no per-chat gap.
+  // the figure would be the pacing, so the run gets the highest budget and no per-chat gap;
+  // likewise the bot's own limits (10 commands a minute per chat by default) are raised to
+  // their highest, or the run would measure the gate dropping commands.
   const daemon = await startDaemon(ctx, authPath, {
-    env: { RECONNECT_BASE_MS: '200', RECONNECT_MAX_MS: '1000', SEND_RATE_PER_MINUTE: '600', SEND_CHAT_GAP_MS: '0' },
+    env: {
+      RECONNECT_BASE_MS: '200',
+      RECONNECT_MAX_MS: '1000',
+      SEND_RATE_PER_MINUTE: '600',
+      SEND_CHAT_GAP_MS: '0',
+      BOT_RATE_PER_CHAT_PER_MINUTE: '600',
+      BOT_RATE_GLOBAL_PER_MINUTE: '6000',
+    },
   });
   let inspector: NodeInspector | null = null;
   try {
