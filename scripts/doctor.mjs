@@ -2,29 +2,13 @@
 // `npm run doctor`: the built doctor when the build is current; from the sources (tsx)
 // otherwise, so it still answers, about today's code, where the build is what is broken.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { buildState } from './lib/build-state.mjs';
 
 const root = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '..');
 const built = path.join(root, 'dist', 'src', 'doctor.js');
-
-function newestSource(dir) {
-  let newest = 0;
-  let entries = [];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const entry of entries) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(full));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-const current = existsSync(built) && statSync(built).mtimeMs >= newestSource(path.join(root, 'src'));
+const current = buildState(root, path.join('dist', 'src', 'doctor.js')) === 'current';
 const hasTsx = existsSync(path.join(root, 'node_modules', 'tsx'));
 const args = current || !hasTsx ? [built] : ['--import', 'tsx', path.join(root, 'src', 'doctor.ts')];
 if (!existsSync(args[args.length - 1])) {
