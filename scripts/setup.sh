@@ -28,5 +28,7 @@ if [ -f package-lock.json ]; then
 else
   npm install --no-fund --no-audit
 fi
+# The default AUTH_PATH and WEB_CACHE_PATH: for this user alone (the keys will live there).
+(umask 077 && mkdir -p .wwebjs_auth .wwebjs_cache)
 # npm start runs the built daemon: build it here, once, not at every start.
 npm run build --silent
