@@ -97,28 +97,22 @@ export class DaemonMetrics {
     totals('wa_tether_bot_dropped_total', 'Bot commands not run since start, by reason.', 'reason', () => sources.bot.dropped);
 
     const backlog = sources.backlog;
-    new Gauge({
-      name: 'wa_tether_outbox_messages',
-      help: 'Outbox messages of the last 7 days by status (counted every 5 s).',
-      labelNames: ['status'],
-      registers: [registry],
-      collect() {
-        const outbox = backlog()?.outbox;
-        if (outbox === undefined) return;
-        for (const status of ['queued', 'sending', 'sent', 'failed'] as const) this.set({ status }, outbox[status]);
-      },
-    });
-    new Gauge({
-      name: 'wa_tether_webhook_deliveries',
-      help: 'Webhook deliveries of the last 7 days by status (counted every 5 s).',
-      labelNames: ['status'],
-      registers: [registry],
-      collect() {
-        const webhooks = backlog()?.webhooks;
-        if (webhooks === undefined) return;
-        for (const status of ['pending', 'failed', 'dead', 'delivered'] as const) this.set({ status }, webhooks[status]);
-      },
-    });
+    /** Counts by status from the last backlog count; no sample before the first one. */
+    const byStatus = <K extends string>(name: string, help: string, read: () => Readonly<Record<K, number | null>> | undefined, statuses: readonly K[]): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['status'],
+        registers: [registry],
+        collect() {
+          const counts = read();
+          if (counts === undefined) return;
+          for (const status of statuses) this.set({ status }, counts[status] ?? 0);
+        },
+      });
+    };
+    byStatus('wa_tether_outbox_messages', 'Outbox messages of the last 7 days by status (counted every 5 s).', () => backlog()?.outbox, ['queued', 'sending', 'sent', 'failed']);
+    byStatus('wa_tether_webhook_deliveries', 'Webhook deliveries of the last 7 days by status (counted every 5 s).', () => backlog()?.webhooks, ['pending', 'failed', 'dead', 'delivered']);
     new Gauge({
       name: 'wa_tether_oldest_pending_seconds',
       help: 'Age of the oldest outbox message not yet sent, or webhook delivery not yet done; 0 when none waits.',
