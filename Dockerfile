@@ -29,6 +29,7 @@ COPY --from=build --chown=wa-tether /app/node_modules node_modules
 COPY --from=build --chown=wa-tether /app/dist dist
 COPY --chown=wa-tether package.json .puppeteerrc.cjs ./
 COPY --chown=wa-tether public public
+COPY scripts/run-browser.sh scripts/
 USER wa-tether
 ENV NODE_ENV=production \
     AUTH_PATH=/data/wwebjs_auth \

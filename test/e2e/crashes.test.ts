@@ -26,14 +26,34 @@ describe('crashes', { timeout: 240_000 }, () => {
     assert.equal((await scene.sandbox.browserMainProcesses()).length, 1);
   });
 
-  it('the daemon killed with kill -9: the next start ends the orphaned Chromium and restores without a QR', async () => {
+  it('the daemon killed with kill -9: its browser dies with it (the parent-death signal), the next start restores without a QR', async () => {
+    const browser = await scene.sandbox.browserProcesses();
+    assert.ok(browser.length > 0);
+    const exit = await scene.daemon.stop('SIGKILL');
+    assert.equal(exit.signal, 'SIGKILL');
+    // Started through scripts/run-browser.sh (setpriv --pdeathsig KILL): the kernel ends it too.
+    await eventually(async () => ((await scene.sandbox.browserProcesses()).length === 0 ? true : undefined), 'the browser gone with the daemon', 5_000);
+
+    scene.daemon = await Daemon.start(scene.sandbox);
+    const ready = await scene.daemon.waitForState('ready', 30_000);
+    assert.deepEqual(ready.me, { id: '15550001111', name: 'Sim Phone' });
+    assert.ok(!scene.daemon.transitions().includes('qr'), scene.daemon.transitions().join(' '));
+    assert.ok(scene.daemon.lines.some((l) => /stale instance lock/.test(l)), scene.daemon.tail());
+  });
+
+  it('without setpriv the browser outlives kill -9: the next start ends the orphaned Chromium and restores without a QR', async () => {
+    // A PATH with no setpriv: the browser is started directly, as on a system without util-linux.
+    const noSetpriv = { PATH: '/nonexistent' };
+    await scene.daemon.stop('SIGTERM');
+    scene.daemon = await Daemon.start(scene.sandbox, { env: noSetpriv });
+    await scene.daemon.waitForState('ready', 30_000);
     const exit = await scene.daemon.stop('SIGKILL');
     assert.equal(exit.signal, 'SIGKILL');
     // Puppeteer starts Chromium detached: it outlives the daemon and holds the profile.
     const orphans = await scene.sandbox.browserProcesses();
     assert.ok(orphans.length > 0, 'the orphaned Chromium is still running');
 
-    scene.daemon = await Daemon.start(scene.sandbox);
+    scene.daemon = await Daemon.start(scene.sandbox, { env: noSetpriv });
     const seen: string[] = [];
     const ready = await scene.daemon.waitForState('ready', 30_000, seen);
     assert.deepEqual(ready.me, { id: '15550001111', name: 'Sim Phone' });
