@@ -7,6 +7,9 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { createShutdown } from './app/shutdown';
+import { buildCluster, CLUSTER_POLL_MS } from './cluster/build-cluster';
+import { standbyGuard } from './cluster/standby-guard';
+import { openSqliteStores } from './storage/sqlite/open-sqlite-stores';
 import { createCodeAnnouncer, createQrAnnouncer } from './app/announce-qr';
 import { buildMessaging } from './app/build-messaging';
 import { installSafetyNets } from './app/safety-nets';
@@ -14,6 +17,7 @@ import { BotGate } from './bot/bot-gate';
 import { createDispatcher } from './bot/dispatch-message';
 import { COMMANDS } from './bot/commands';
 import { browserEnvironment } from './chromium/browser-env';
+import { browserLaunch } from './chromium/die-with-daemon';
 import { chromiumArgs } from './chromium/chromium-flags';
 import { findProfileProcesses } from './chromium/chromium-processes';
 import { LocalProfileGuard } from './chromium/local-profile-guard';
@@ -72,7 +76,14 @@ async function main(): Promise<void> {
 
   dotenv.config({ quiet: true });
   const configured = readConfigOrExit();
-  const secrets = new LiveSecrets([configured.adminToken, configured.apiToken, configured.metricsToken, configured.webhooks.secret]);
+  const secrets = new LiveSecrets([
+    configured.adminToken,
+    configured.apiToken,
+    configured.metricsToken,
+    configured.webhooks.secret,
+    configured.database?.url ?? null,
+    databasePassword(configured.database?.url ?? null),
+  ]);
   const logger = createLogger({ level: configured.logLevel, format: configured.logFormat, secrets: () => secrets.list() });
   const simulator = configured.simulator ? loadSimulatorOrExit(logger) : null;
   const config = simulator === null ? configured : await simulatorConfig(configured, simulator);
@@ -86,6 +97,8 @@ async function main(): Promise<void> {
   // The only processes the daemon ever signals or measures: our user's, running our browser.
   const ours = { uid: process.getuid?.() ?? 0, executables: browserBinaries(browser.path) };
 
+  const launch = browserLaunch(browser.path, browserEnvironment(process.env), findPackageRoot(__dirname));
+  if (!launch.diesWithDaemon) logger.debug('setpriv not found: a browser orphaned by kill -9 is ended at the next start instead');
   const measureBrowserMemory = async (): Promise<number> =>
     (await measureProcesses((await findProfileProcesses(paths.profileDir, ours)).map((p) => p.pid))).pss;
   const makeClient = wwebjsClientFactory({
@@ -95,17 +108,37 @@ async function main(): Promise<void> {
     webVersion: config.webVersion,
     webCacheStrict: config.webCacheStrict,
     webVersionRemotePath: config.webVersionRemotePath,
-    executablePath: browser.path,
+    executablePath: launch.executablePath,
     browserMode: browser.mode,
     args: chromiumArgs(config.chromiumArgs, process.getuid?.() === 0),
-    env: browserEnvironment(process.env),
+    env: launch.env,
     takeoverOnConflict: config.takeoverOnConflict,
     takeoverTimeoutMs: config.takeoverTimeoutMs,
     pairingCodeIntervalMs: config.pairingCodeIntervalMs,
   });
   let latestClient: WwebjsClient | null = null;
-  const store = new LocalSessionStore({ profileDir: paths.profileDir, logger, clock: systemClock });
+  const localStore = new LocalSessionStore({ profileDir: paths.profileDir, logger, clock: systemClock });
   const metadata = new SessionMetadataStore({ file: paths.metadataFile, logger });
+  const routing = { urls: config.webhooks.urls, events: new Set(config.webhooks.events) };
+  // A lost lease ends the process after an orderly stop (the browser first): the process
+  // manager starts it again, and it waits as a standby for the lease.
+  let onLeaseLost: (reason: string) => void = () => process.exit(1);
+  const cluster =
+    config.database === null
+      ? null
+      : buildCluster({
+          database: config.database,
+          clientId: config.clientId,
+          paths,
+          routing,
+          localStore,
+          metadata,
+          clock: systemClock,
+          logger,
+          onLost: (reason) => onLeaseLost(reason),
+        });
+  if (cluster !== null) logger.info('DATABASE_URL is set: the session, the outbox and the webhook deliveries are kept in PostgreSQL');
+  const store = cluster?.store ?? localStore;
   const supervisor = new SessionSupervisor({
     config,
     clock: systemClock,
@@ -121,7 +154,14 @@ async function main(): Promise<void> {
     onQr: createQrAnnouncer({ secrets, logger, printToLog: config.qrInLogs }),
     onCode: createCodeAnnouncer({ secrets, logger, printToLog: config.qrInLogs }),
   });
-  const messaging = buildMessaging({ config, databaseFile: paths.databaseFile, session: supervisor, clock: systemClock, logger });
+  const messaging = buildMessaging({
+    config,
+    stores: cluster?.stores ?? openSqliteStores(paths.databaseFile, routing),
+    pollMs: cluster === null ? null : CLUSTER_POLL_MS,
+    session: supervisor,
+    clock: systemClock,
+    logger,
+  });
   const botGate = new BotGate({
     limits: config.botLimits,
     clock: systemClock,
@@ -163,8 +203,10 @@ async function main(): Promise<void> {
   // HTTP first: Render's health check and the operator get an answer long before Chromium is up.
   let shuttingDown = false;
   const app = createApp({
-    session: supervisor,
+    // A standby must not launch a browser: clears and pairing changes go to the instance holding the session.
+    session: cluster === null ? supervisor : standbyGuard(supervisor, () => cluster.isHolder()),
     inspector: store,
+    ...(cluster === null ? {} : { cluster: { status: () => cluster.status() } }),
     config,
     logger,
     clock: systemClock,
@@ -185,9 +227,11 @@ async function main(): Promise<void> {
     exitWith(logger, error, server);
   }
 
-  const stopInspecting = store.startAutoRefresh(INSPECT_INTERVAL_MS);
-  await messaging.start();
-  void supervisor.start().catch((error: unknown) => logger.error('Start failed', { error: describeError(error) }));
+  const stopInspecting = localStore.startAutoRefresh(INSPECT_INTERVAL_MS);
+  if (cluster === null) {
+    await messaging.start();
+    void supervisor.start().catch((error: unknown) => logger.error('Start failed', { error: describeError(error) }));
+  }
 
   shutdown = createShutdown({
     logger,
@@ -202,19 +246,52 @@ async function main(): Promise<void> {
         server.closeAllConnections();
       },
       stopBackground: stopInspecting,
-      stopMessaging: () => messaging.stop(),
+      stopMessaging: () => {
+        // A standby stops waiting for the lease; a takeover under way starts nothing more.
+        cluster?.halt();
+        return messaging.stop();
+      },
       stopSession: async () => {
         await demoPhone?.close();
         await supervisor.stop();
       },
-      closeStorage: () => messaging.close(),
+      ...(cluster === null
+        ? {}
+        : {
+            // What is left of the budget after the browser closed, less a margin to release the lease.
+            saveSession: () => cluster.saveOnShutdown(Math.max(1_000, Math.floor(config.timeouts.shutdownMs / 3))),
+            releaseLease: () => cluster.release(),
+          }),
+      closeStorage: async () => {
+        await messaging.close();
+        await cluster?.close();
+      },
       releaseLock: () => lock.release(),
       flushLogs: () => new Promise<void>((resolve) => logger.end(resolve)),
     },
   });
+  onLeaseLost = () => {
+    process.exitCode = 1;
+    shutdown?.('The lost lease');
+  };
   installSafetyNets(process, supervisor, logger, shutdown);
   clearTimeout(startHung);
-  if (pendingSignal !== null) shutdown(pendingSignal);
+  if (pendingSignal !== null) return shutdown(pendingSignal);
+  // A standby waits here, answering health, until the lease is free.
+  void cluster?.takeOver(supervisor, messaging).catch((error: unknown) => {
+    if (!shuttingDown) logger.error('Taking over the session failed', { error: describeError(error) });
+  });
+}
+
+/** The password in a DATABASE_URL, so it is redacted even where it appears alone. */
+function databasePassword(url: string | null): string | null {
+  if (url === null) return null;
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    return password === '' ? null : password;
+  } catch {
+    return null;
+  }
 }
 
 function loadSimulatorOrExit(logger: Logger): Simulator {

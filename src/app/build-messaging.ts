@@ -7,35 +7,43 @@ import { Outbox } from '../messaging/outbox';
 import { OutboxSender } from '../messaging/outbox-sender';
 import { SendPacer } from '../messaging/send-pacer';
 import type { SessionSupervisor } from '../session/session-supervisor';
-import { openDatabase } from '../storage/sqlite/open-database';
-import { SqliteOutboxStore } from '../storage/sqlite/sqlite-outbox-store';
-import { SqliteWebhookStore } from '../storage/sqlite/sqlite-webhook-store';
+import type { OutboxStore } from '../messaging/outbox-store';
 import { webhookKey } from '../webhooks/sign';
 import { WebhookDeliverer } from '../webhooks/webhook-deliverer';
 import { WebhookEvents } from '../webhooks/webhook-events';
+import type { WebhookStore } from '../webhooks/webhook-store';
 
 /** Finished messages and deliveries are kept this long, then pruned (hourly). */
 const RETENTION_MS = 7 * 24 * 3_600_000;
 const PRUNE_INTERVAL_MS = 3_600_000;
 
+/** Where the outbox and the deliveries are kept: SQLite on the local disk, or PostgreSQL. */
+export interface MessagingStores {
+  readonly outbox: OutboxStore;
+  readonly webhooks: WebhookStore;
+  close(): void | Promise<void>;
+}
+
 export interface MessagingOptions {
   readonly config: Pick<Config, 'send' | 'webhooks'>;
-  /** AUTH_PATH/wa-tether-<CLIENT_ID>.db */
-  readonly databaseFile: string;
+  readonly stores: MessagingStores;
+  /**
+   * Look for due messages and deliveries this often besides being told: with PostgreSQL, another
+   * instance (a standby behind the same load balancer) may have accepted them. Null: never.
+   */
+  readonly pollMs: number | null;
   readonly session: SessionSupervisor;
   readonly clock: Clock;
   readonly logger: Logger;
 }
 
 /**
- * The outbox, its sender, the webhook events and their deliverer, on the embedded database. The
+ * The outbox, its sender, the webhook events and their deliverer, on the stores given. The
  * session feeds them (incoming messages, acks, state changes); `start` and `stop` bracket them.
  */
 export function buildMessaging(options: MessagingOptions) {
   const { config, session, clock, logger } = options;
-  const db = openDatabase(options.databaseFile);
-  const webhooks = new SqliteWebhookStore(db, { urls: config.webhooks.urls, events: new Set(config.webhooks.events) });
-  const outboxStore = new SqliteOutboxStore(db, webhooks);
+  const { webhooks, outbox: outboxStore } = options.stores;
   const key = config.webhooks.secret === null ? null : webhookKey(config.webhooks.secret);
   const deliverer = new WebhookDeliverer({
     store: webhooks,
@@ -67,6 +75,7 @@ export function buildMessaging(options: MessagingOptions) {
   session.addAckSink(({ id, ack }) => events.ack(id, ack));
 
   let pruner: NodeJS.Timeout | null = null;
+  let poller: NodeJS.Timeout | null = null;
   const prune = (): void => {
     const before = clock.now() - RETENTION_MS;
     Promise.all([outboxStore.prune(before), webhooks.prune(before)]).catch((error: unknown) =>
@@ -88,16 +97,24 @@ export function buildMessaging(options: MessagingOptions) {
       prune();
       pruner = setInterval(prune, PRUNE_INTERVAL_MS);
       pruner.unref();
+      if (options.pollMs !== null) {
+        poller = setInterval(() => {
+          sender.kick();
+          deliverer.kick();
+        }, options.pollMs);
+        poller.unref();
+      }
     },
     /** A send or delivery in flight finishes and is committed; the database stays open for `close`. */
     async stop(): Promise<void> {
       if (pruner) clearInterval(pruner);
+      if (poller) clearInterval(poller);
       backlog.stop();
       await Promise.all([sender.stop(), deliverer.stop()]);
     },
     /** After the session stopped: its last session.status event is committed by then. */
-    close(): void {
-      if (db.open) db.close();
+    close(): void | Promise<void> {
+      return options.stores.close();
     },
   };
 }

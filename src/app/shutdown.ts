@@ -12,8 +12,15 @@ export interface ShutdownSteps {
   stopMessaging(): Promise<void>;
   /** Close the browser keeping the session (bounded by the supervisor itself). */
   stopSession(): Promise<void>;
+  /**
+   * With DATABASE_URL: save the session now that the browser is closed (its LevelDB flushed),
+   * bounded by the step itself.
+   */
+  saveSession?(): Promise<void>;
   /** Close the database: last of the session's writers, so its final state change is committed too. */
-  closeStorage(): void;
+  closeStorage(): void | Promise<void>;
+  /** With DATABASE_URL: hand the lease back, so a standby takes over without waiting for it to expire. */
+  releaseLease?(): Promise<void>;
   releaseLock(): Promise<void>;
   /** Flush the log; the process exits when this settles or after a short grace. */
   flushLogs(): Promise<void>;
@@ -53,7 +60,11 @@ export function createShutdown(options: ShutdownOptions): (signal: string) => vo
       guard(logger, 'Stopping background work failed', () => steps.stopBackground());
       await steps.stopMessaging().catch((error: unknown) => logger.error('Stopping the outbox and webhooks failed', { error: describeError(error) }));
       await steps.stopSession().catch((error: unknown) => logger.error('Stopping the session failed', { error: describeError(error) }));
-      guard(logger, 'Closing the database failed', () => steps.closeStorage());
+      await steps.saveSession?.().catch((error: unknown) => logger.warn('Saving the session to the database failed', { error: describeError(error) }));
+      await steps.releaseLease?.().catch((error: unknown) => logger.warn('Releasing the lease failed; a standby takes over once it expires', { error: describeError(error) }));
+      await Promise.resolve()
+        .then(() => steps.closeStorage())
+        .catch((error: unknown) => logger.error('Closing the database failed', { error: describeError(error) }));
       await steps.releaseLock().catch((error: unknown) => logger.warn('Releasing the instance lock failed', { error: describeError(error) }));
       clock.clearTimeout(hardStop);
       logger.info('Stopped');

@@ -22,6 +22,16 @@ export interface WebhookConfig {
   readonly maxAgeMs: number;
 }
 
+/** PostgreSQL (DATABASE_URL): the session, the outbox and the lease outlive the host. */
+export interface DatabaseConfig {
+  /** A secret (it may hold a password): never logged, never handed to the browser. */
+  readonly url: string;
+  /** How often a ready session is saved to the database. */
+  readonly backupIntervalMs: number;
+  /** A holder that stopped renewing loses the session to a standby after this. */
+  readonly leaseTtlMs: number;
+}
+
 /** The daemon's configuration: validated once at start (`load-config.ts`), then frozen. */
 export interface Config {
   readonly port: number;
@@ -86,4 +96,6 @@ export interface Config {
   readonly botLimits: BotLimits;
   readonly send: SendConfig;
   readonly webhooks: WebhookConfig;
+  /** Null: SQLite and the local disk (the default). */
+  readonly database: DatabaseConfig | null;
 }

@@ -4,6 +4,7 @@ import type { Config } from './config';
 import { ConfigError } from './config-error';
 import { EnvReader } from './env-reader';
 import { readBotLimits } from './read-bot';
+import { readDatabaseConfig } from './read-database';
 import { readSendConfig, readWebhookConfig } from './read-messaging';
 import { LOG_LEVELS } from '../logging/log-levels';
 import { sessionPaths } from '../storage/session-paths';
@@ -130,6 +131,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     botLimits: readBotLimits(read),
     send: readSendConfig(read),
     webhooks: readWebhookConfig(read),
+    database: readDatabaseConfig(read),
   };
 
   if (read.problems.length > 0) throw new ConfigError(read.problems);

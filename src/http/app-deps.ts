@@ -1,3 +1,4 @@
+import type { ClusterStatus } from '../cluster/build-cluster';
 import type { Clock } from '../common/clock';
 import type { DemoPhonePort } from './routes/demo-phone';
 import type { Config } from '../config/config';
@@ -27,6 +28,8 @@ export interface AppDeps {
   readonly bot: Pick<BotGate, 'dropped' | 'queued'>;
   /** The Prometheus exposition of `/metrics`. */
   readonly metrics: { render(): Promise<{ readonly contentType: string; readonly text: string }> };
+  /** With DATABASE_URL: the database, the lease and the saved session; absent otherwise. */
+  readonly cluster?: { status(): ClusterStatus };
   /** True in demo mode: every status says the WhatsApp behind it is simulated. */
   readonly simulated?: boolean;
   /** Demo mode (WA_SIMULATOR=true): the simulated phone; absent otherwise, and so are its routes. */

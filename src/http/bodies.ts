@@ -4,6 +4,9 @@
  * the session's state means (status, health detail, events).
  */
 import type { DropReason } from '../bot/bot-gate';
+import type { LeaseRole } from '../cluster/lease-keeper';
+import type { PrepareOutcome } from '../cluster/session-replica';
+import type { DatabaseHealth } from '../storage/postgres/pg-database';
 import type { Backlog } from '../messaging/backlog';
 import type { OutboxCounts, OutboxError, OutboxStatus } from '../messaging/outbox-store';
 import type { PairedAccount, SessionCounters, SessionState } from '../session/session-state';
@@ -50,9 +53,40 @@ export interface SessionStatusBody extends SavedSession, PublicSnapshot {
   readonly outbox: OutboxCounts;
   /** Commands the bot did not run since start, by reason, and commands waiting for a slot. */
   readonly bot: { readonly dropped: Readonly<Record<DropReason, number>>; readonly queued: number };
+  /** With DATABASE_URL only. */
+  readonly cluster?: ClusterDetailBody;
 }
 
 export type HealthStatus = 'pass' | 'warn' | 'fail';
+
+/** With DATABASE_URL: which instance runs the account, and what stands in its way. */
+export interface ClusterBody {
+  readonly role: LeaseRole;
+  /** Why health is not `pass` on account of the database or the lease; null when nothing is wrong. */
+  readonly problem: string | null;
+}
+
+/** The same, with the database, the lease and the saved session (authorized callers). */
+export interface ClusterDetailBody extends ClusterBody {
+  readonly database: DatabaseHealth;
+  readonly lease: {
+    readonly self: string;
+    readonly holder: string | null;
+    readonly generation: number | null;
+    readonly expiresAt: string | null;
+    readonly checkedAt: string | null;
+    readonly lastError: string | null;
+  };
+  readonly sessionBackup: {
+    readonly version: number | null;
+    readonly lastSavedAt: string | null;
+    readonly lastAttemptAt: string | null;
+    readonly lastError: string | null;
+    readonly saves: number;
+    readonly failures: number;
+    readonly prepared: PrepareOutcome | null;
+  };
+}
 
 /** `GET /api/health`: the first three for everyone, the rest for authorized callers. */
 export interface HealthBody {
@@ -75,6 +109,8 @@ export interface HealthBody {
   readonly backlog?: BacklogBody | null;
   /** How many URLs get events; 0 = no webhooks set up (WEBHOOK_URL). */
   readonly webhooks?: { readonly urls: number; readonly events: readonly string[] };
+  /** With DATABASE_URL only: the role for everyone, the details for authorized callers. */
+  readonly cluster?: ClusterBody | ClusterDetailBody;
 }
 
 /** How far behind the sender and the deliverer are, counted at `checkedAt`. */

@@ -47,6 +47,7 @@ const PERMANENT = /invalid wid|wid error|not a (user|valid) wid|no lid for user/
  */
 export class OutboxSender {
   private running = false;
+  private stopped = false;
   private pumping: Promise<void> | null = null;
   private again = false;
   private timer: TimerHandle | null = null;
@@ -65,7 +66,10 @@ export class OutboxSender {
 
   /** Requeues what a stopped daemon left mid-send, then sends whenever the session is ready. */
   async start(): Promise<void> {
+    this.stopped = false;
     const interrupted = await this.options.store.requeueInterrupted(this.options.clock.now());
+    // A stop that came while the requeue ran wins: nothing starts after it.
+    if (this.stopped) return;
     if (interrupted > 0) this.log.warn(`${interrupted} messages were being sent when the daemon stopped; they are sent again (WhatsApp may show them twice)`);
     this.running = true;
     this.unsubscribe = this.options.session.subscribe((snapshot) => {
@@ -76,6 +80,7 @@ export class OutboxSender {
 
   /** Stops taking new messages; a send in flight finishes (and is committed) first. */
   async stop(): Promise<void> {
+    this.stopped = true;
     this.running = false;
     this.unsubscribe?.();
     this.clearTimer();

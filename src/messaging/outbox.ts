@@ -34,6 +34,8 @@ export class Outbox {
         idempotency: idempotencyKey === null ? null : { key: idempotencyKey, fingerprint },
       });
     } catch (error) {
+      // The database away (PostgreSQL restarting) is its own answer: 503, retry shortly.
+      if (error instanceof AppError && error.code === 'DATABASE_UNAVAILABLE') throw error;
       throw new AppError(
         'STORAGE_FAILED',
         `The message could not be stored (${describeError(error)}), so it was not accepted. To resolve, check the disk under AUTH_PATH, then send it again (with the same Idempotency-Key, if any).`,

@@ -31,6 +31,11 @@ export class PairingRecord {
     return this.pairedAt !== null;
   }
 
+  /** Before the first launch: the record another host kept (restored with the session). */
+  adopt(metadata: SessionMetadata): void {
+    this.pairedAt = metadata.pairedAt;
+  }
+
   ready(me: PairedAccount | null): void {
     const now = this.now();
     this.pairedAt ??= now;

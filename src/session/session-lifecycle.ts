@@ -14,6 +14,7 @@ import { type ClearResult, type CurrentCode, type CurrentQr, emptyCounters, type
 import type { SessionCounters, SessionState } from './session-state';
 import { SessionReset } from './session-reset';
 import { StateHolder } from './state-holder';
+import type { SessionMetadata } from '../storage/session-metadata';
 import type { SupervisorDeps } from './supervisor-deps';
 import { Watchdog } from './watchdog';
 
@@ -90,6 +91,23 @@ export class SessionLifecycle {
     this.reset = new SessionReset({ slot: this.slot, pairing: this.pairing, guard: deps.guard, store: deps.store, clock: deps.clock, log: this.log });
     const initial = { state: 'starting', me: deps.initialMetadata.me, qr: null, code: null, pairing: this.pairingMode(), sessionExpired: false, reconnectAttempt: 0 } as const;
     this.holder = new StateHolder({ ...initial, message: 'Starting: launching the browser.', nextRetryAt: null, lastError: null }, deps.clock, this.log);
+  }
+
+  /** True until the first client is launched: only then may the start be held back or re-described. */
+  get notLaunched(): boolean {
+    return this.slot.handle === null && this.holder.state === 'starting' && !this.stopping;
+  }
+
+  /** Before the first launch: who is paired according to the record restored from another host. */
+  adoptMetadata(metadata: SessionMetadata): void {
+    if (!this.notLaunched) return;
+    this.pairing.adopt(metadata);
+    this.holder.move('starting', { me: metadata.me });
+  }
+
+  /** Before the first launch: what the start waits for (the lease, the database). */
+  describeWait(message: string): void {
+    if (this.notLaunched) this.holder.move('starting', { message });
   }
 
   get isStopping(): boolean {

@@ -7,6 +7,7 @@ import type { MetadataPort } from './pairing-record';
 import { SessionLifecycle, shuttingDown, WATCHED_STATES } from './session-lifecycle';
 import type { ClearResult, SessionControl, SessionCounters, SessionSnapshot } from './session-state';
 import type { SupervisorDeps } from './supervisor-deps';
+import type { SessionMetadata } from '../storage/session-metadata';
 
 /**
  * Owns the WhatsApp client and its lifecycle (the state machine is `SessionLifecycle`).
@@ -75,6 +76,16 @@ export class SessionSupervisor implements SessionControl {
       if (lifecycle.slot.handle === null && lifecycle.holder.state === 'starting') await lifecycle.launch('start');
     });
     return this.startPromise;
+  }
+
+  /** Before start: who is paired, from the record another host saved with the session. */
+  adoptMetadata(metadata: SessionMetadata): void {
+    this.lifecycle.adoptMetadata(metadata);
+  }
+
+  /** Before start: what the start waits for (a standby waits for the lease), as the session's message. */
+  describeWait(message: string): void {
+    this.lifecycle.describeWait(message);
   }
 
   /** Closes the browser keeping the session (destroy, never logout). Idempotent. */

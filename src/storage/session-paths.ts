@@ -10,6 +10,8 @@ export interface SessionPaths {
   readonly lockFile: string;
   /** The embedded database (outbox, webhook deliveries). */
   readonly databaseFile: string;
+  /** With DATABASE_URL: which saved version the local profile is (`cluster/saved-version-file.ts`). */
+  readonly savedVersionFile: string;
 }
 
 export function sessionPaths(authPath: string, clientId: string): SessionPaths {
@@ -19,5 +21,6 @@ export function sessionPaths(authPath: string, clientId: string): SessionPaths {
     metadataFile: path.join(root, `wa-tether-${clientId}.json`),
     lockFile: path.join(root, `.wa-tether-${clientId}.lock`),
     databaseFile: path.join(root, `wa-tether-${clientId}.db`),
+    savedVersionFile: path.join(root, `wa-tether-${clientId}.saved.json`),
   };
 }

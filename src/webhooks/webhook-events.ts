@@ -1,11 +1,16 @@
 import type { Clock } from '../common/clock';
-import { describeError } from '../errors';
+import { AppError, describeError } from '../errors';
 import type { Logger } from '../logging/logger';
 import type { OutboxError, OutboxRecord, OutboxStore } from '../messaging/outbox-store';
 import type { SessionSnapshot } from '../session/session-state';
 import type { IncomingMessage } from '../whatsapp/wa-client';
 import { type MessageStatusEvent, messageEvent, messageStatusEvent, sessionStatusEvent } from './event-drafts';
 import type { WebhookEventDraft, WebhookStore } from './webhook-store';
+
+/** How long an event is tried again while the database is unreachable. */
+const RECORD_RETRY_MS = 60_000;
+/** PostgreSQL's unique_violation. */
+const UNIQUE_VIOLATION = '23505';
 
 export interface WebhookEventsOptions {
   readonly store: WebhookStore;
@@ -54,7 +59,22 @@ export class WebhookEvents {
     );
   }
 
+  /**
+   * Commits the event. While the database is away (PostgreSQL restarting) it is tried again for
+   * up to a minute, so a message that arrives meanwhile still reaches the webhooks.
+   */
   private async record(event: WebhookEventDraft): Promise<void> {
-    if (await this.options.store.record(event)) this.options.onRecorded();
+    const giveUpAt = this.options.clock.now() + RECORD_RETRY_MS;
+    for (let delayMs = 500, retry = false; ; delayMs = Math.min(delayMs * 2, 8_000), retry = true) {
+      try {
+        if (await this.options.store.record(event)) this.options.onRecorded();
+        return;
+      } catch (error) {
+        // The try before did commit; only its answer was lost with the connection.
+        if (retry && (error as { code?: unknown }).code === UNIQUE_VIOLATION) return this.options.onRecorded();
+        if (!(error instanceof AppError && error.code === 'DATABASE_UNAVAILABLE') || this.options.clock.now() + delayMs > giveUpAt) throw error;
+        await new Promise<void>((resolve) => this.options.clock.setTimeout(resolve, delayMs));
+      }
+    }
   }
 }

@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import type { AdminAuth } from '../admin-auth';
 import type { AppDeps } from '../app-deps';
 import type { ClearBody, SessionStatusBody } from '../bodies';
+import { toClusterDetailBody } from '../cluster-body';
 import { describeDiskSession } from '../describe-disk-session';
 import { toPublicSnapshot, toSavedSession } from '../public-snapshot';
 import { methodNotAllowed } from '../method-not-allowed';
@@ -32,6 +33,7 @@ export function sessionRoutes(deps: AppDeps, auth: AdminAuth): Router {
       counters: deps.session.counters(),
       outbox,
       bot: { dropped: { ...deps.bot.dropped }, queued: deps.bot.queued },
+      ...(deps.cluster === undefined ? {} : { cluster: toClusterDetailBody(deps.cluster.status()) }),
     };
     res.json(body);
   });

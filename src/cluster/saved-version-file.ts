@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+
+/**
+ * Which saved version the local profile is, kept beside it. With it a host knows without
+ * comparing clocks whether the database holds something newer than its disk: another host
+ * saved since (restore), nothing changed (keep the local profile, which may be newer still),
+ * or the session was cleared since (forget the local copy).
+ */
+export interface SavedVersion {
+  /** The database version the local profile was saved as or restored from; null: none. */
+  readonly version: number | null;
+  /** A clear whose remote half has not been done yet: versions up to this one are to be deleted. */
+  readonly clearPending: number | null;
+}
+
+export const NO_SAVED_VERSION: SavedVersion = Object.freeze({ version: null, clearPending: null });
+
+export async function readSavedVersion(file: string): Promise<SavedVersion> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return NO_SAVED_VERSION;
+  }
+  try {
+    const value = JSON.parse(text) as { version?: unknown; clearPending?: unknown };
+    const version = typeof value.version === 'number' && Number.isSafeInteger(value.version) ? value.version : null;
+    const clearPending = typeof value.clearPending === 'number' && Number.isSafeInteger(value.clearPending) ? value.clearPending : null;
+    return { version, clearPending };
+  } catch {
+    return NO_SAVED_VERSION;
+  }
+}
+
+/** Temp file, fsync, rename: a crash leaves the old record or the new one. */
+export async function writeSavedVersion(file: string, value: SavedVersion): Promise<void> {
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    const handle = await open(temp, 'wx', 0o600);
+    try {
+      await handle.writeFile(`${JSON.stringify({ version: value.version, clearPending: value.clearPending })}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}

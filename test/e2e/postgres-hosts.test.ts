@@ -1,0 +1,288 @@
+// With DATABASE_URL the session, the outbox and the deliveries live in PostgreSQL: a session moves
+// between "hosts" (each its own AUTH_PATH) with no QR, one host runs the account while another
+// stands by, and a database restart under a ready daemon loses nothing. A real PostgreSQL server
+// on loopback, the real daemon, library and Chromium, the simulated WhatsApp Web.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Webhook } from 'standardwebhooks';
+import type { AcceptedMessageBody, ClusterBody, ClusterDetailBody, HealthBody, MessageBody } from '../../src/http/bodies';
+import { ADMIN_TOKEN, Daemon, Sandbox } from '../support/daemon';
+import { attachPhone, startPairedDaemon } from '../support/phone';
+import { postgresUnavailable, TestPostgres } from '../support/postgres';
+import { eventually, sleep } from '../support/wait';
+import { WebhookReceiver } from '../support/webhook-receiver';
+
+const SKIP = postgresUnavailable();
+if (SKIP !== null) console.error(`\n*** ${SKIP} ***\n`);
+
+const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
+const API_TOKEN = 'e2e-api-token-for-apps-0123456789';
+/** Short, so a takeover after kill -9 takes seconds; long enough to ride out a database restart. */
+const LEASE_TTL_MS = 8_000;
+
+async function post(daemon: Daemon, body: unknown): Promise<{ status: number; body: AcceptedMessageBody & { error?: { code: string; message: string } } }> {
+  const res = await fetch(daemon.url('/api/messages'), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as AcceptedMessageBody };
+}
+
+async function message(daemon: Daemon, id: string): Promise<MessageBody> {
+  const res = await fetch(daemon.url(`/api/messages/${id}`), { headers: { authorization: `Bearer ${API_TOKEN}` } });
+  return (await res.json()) as MessageBody;
+}
+
+async function health(daemon: Daemon, admin = false): Promise<{ status: number; body: HealthBody }> {
+  const res = await fetch(daemon.url('/api/health'), admin ? { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } } : {});
+  return { status: res.status, body: (await res.json()) as HealthBody };
+}
+
+async function cluster(daemon: Daemon): Promise<ClusterDetailBody> {
+  const status = await daemon.status();
+  assert.ok(status.cluster, 'status has the cluster section with DATABASE_URL');
+  return status.cluster;
+}
+
+/** `session.saved` records in the daemon's log after `since` (ms since the epoch). */
+function saves(daemon: Daemon, since = 0): Array<{ reason: unknown; version: unknown; at: number }> {
+  return daemon.records
+    .filter((r) => r.event === 'session.saved')
+    .map((r) => ({ reason: r.reason, version: r.version, at: Date.parse(String(r.timestamp)) }))
+    .filter((r) => r.at >= since);
+}
+
+describe('a session moving between hosts through PostgreSQL', { skip: SKIP ?? false, timeout: 420_000 }, () => {
+  let pg: TestPostgres;
+  let url: string;
+  let hostA: Sandbox;
+  let hostB: Sandbox;
+  let receiver: WebhookReceiver;
+  const daemons: Daemon[] = [];
+  const env = (): Record<string, string> => ({
+    DATABASE_URL: url,
+    LEASE_TTL_MS: String(LEASE_TTL_MS),
+    API_TOKEN,
+    WEBHOOK_URL: receiver.url,
+    WEBHOOK_SECRET: SECRET,
+    WEBHOOK_RETRY_BASE_MS: '300',
+    WEBHOOK_RETRY_MAX_MS: '1000',
+    SEND_CHAT_GAP_MS: '0',
+  });
+  const start = async (host: Sandbox, extra: Record<string, string> = {}, waitForHttp = true): Promise<Daemon> => {
+    const daemon = await Daemon.start(host, { env: { ...env(), ...extra }, waitForHttp });
+    daemons.push(daemon);
+    return daemon;
+  };
+  const wipe = async (host: Sandbox): Promise<void> => {
+    await rm(host.authPath, { recursive: true, force: true });
+  };
+
+  before(async () => {
+    pg = await TestPostgres.start();
+    url = await pg.createDatabase('hosts');
+    hostA = await Sandbox.create();
+    hostB = await Sandbox.create();
+    receiver = await WebhookReceiver.start();
+  });
+  after(async () => {
+    for (const daemon of daemons) if (!daemon.hasExited) await daemon.stop('SIGKILL');
+    await receiver?.close();
+    await hostA?.dispose();
+    await hostB?.dispose();
+    await pg?.destroy();
+  });
+
+  let a: Daemon;
+  let b: Daemon;
+  let queuedId = '';
+  let pendingEventId = '';
+
+  it('host A pairs by QR and saves the session within seconds of ready, from a working directory that is not AUTH_PATH', async () => {
+    // One message a minute: the second of two stays queued when A stops.
+    a = await startPairedDaemon(hostA, { env: { ...env(), SEND_RATE_PER_MINUTE: '1' } });
+    daemons.push(a);
+    const readyAt = Date.now();
+    const saved = await eventually(async () => saves(a)[0], 'the first save', 15_000);
+    assert.ok(saved.at - readyAt < 10_000, `first save ${saved.at - readyAt} ms after ready (RemoteAuth waits 60 s)`);
+    assert.equal(saved.version, 1);
+    const detail = await cluster(a);
+    assert.equal(detail.role, 'holder');
+    assert.equal(detail.sessionBackup.version, 1);
+    assert.equal(detail.sessionBackup.prepared, 'nothing-saved');
+    assert.equal(detail.database.reachable, true);
+    const publicHealth = await health(a);
+    assert.equal(publicHealth.body.status, 'pass');
+    assert.deepEqual(publicHealth.body.cluster, { role: 'holder', problem: null } satisfies ClusterBody);
+    // The harness runs the daemon from the repository: nothing was written there (RemoteAuth's zip path).
+    assert.equal(existsSync(path.join(process.cwd(), 'RemoteAuth-e2e.zip')), false);
+    assert.ok(!a.lines.some((l) => /ENOENT.*\.zip/.test(l)), 'no missing zip in the log');
+  });
+
+  it('a message left queued and a delivery left failing on host A', async () => {
+    const first = await post(a, { to: '+1 555 000 3001', text: 'first, sent by A' });
+    assert.equal(first.status, 202);
+    await eventually(async () => ((await message(a, first.body.id)).status === 'sent' ? true : undefined), 'the first message sent');
+    const second = await post(a, { to: '+1 555 000 3002', text: 'second, waits for the rate' });
+    assert.equal(second.status, 202);
+    queuedId = second.body.id;
+    // The receiver refuses while A runs: the incoming message's delivery keeps failing.
+    receiver.fallback = 503;
+    const phone = await attachPhone(a);
+    try {
+      const incoming = await phone.incoming({ from: '15550003003', body: 'hello from the phone' });
+      await receiver.waitFor(receiver.received.length + 1);
+      const event = receiver.received
+        .map((r) => ({ id: String(r.headers['webhook-id']), body: JSON.parse(r.body) as { type: string; data: { id?: string } } }))
+        .find((e) => e.body.type === 'message' && e.body.data.id === incoming.id);
+      assert.ok(event, 'the message event was attempted');
+      pendingEventId = event.id;
+    } finally {
+      await phone.detach();
+    }
+    assert.equal((await message(a, queuedId)).status, 'queued');
+  });
+
+  it('A stops on SIGTERM: it saves after the browser closed and hands the lease back', async () => {
+    const since = Date.now();
+    const exit = await a.stop('SIGTERM');
+    assert.equal(exit.code, 0, a.tail());
+    assert.ok(saves(a, since).some((s) => s.reason === 'shutdown'), a.tail());
+    assert.ok(a.lines.some((l) => /Released the lease/.test(l)), a.tail());
+    assert.ok(exit.ms < 8_000, `stopped in ${exit.ms} ms`);
+  });
+
+  it('host B with an empty AUTH_PATH and the same DATABASE_URL comes up ready with no QR; the queue and the delivery follow', async () => {
+    await wipe(hostA);
+    receiver.fallback = 204;
+    const startedAt = Date.now();
+    b = await start(hostB);
+    const ready = await b.waitForState('ready', 30_000);
+    assert.ok(!b.transitions().includes('qr'), `no QR: ${b.transitions().join(' ')}`);
+    assert.equal(ready.me?.id !== undefined, true);
+    const detail = await cluster(b);
+    assert.equal(detail.sessionBackup.prepared, 'restored');
+    assert.ok(existsSync(hostB.profileDir));
+    // The message A accepted is sent by B.
+    const sent = await eventually(async () => {
+      const m = await message(b, queuedId);
+      return m.status === 'sent' ? m : undefined;
+    }, 'the queued message sent by B', 20_000);
+    assert.equal(sent.attempts, 1);
+    const phone = await attachPhone(b);
+    try {
+      assert.ok((await phone.outbox()).some((o) => o.body === 'second, waits for the rate'), 'on B\'s phone');
+    } finally {
+      await phone.detach();
+    }
+    // The delivery A could not make is made by B, with the same webhook-id, signed.
+    const delivered = await eventually(
+      async () => receiver.received.filter((r) => r.headers['webhook-id'] === pendingEventId).find((r) => r.at > startedAt),
+      'the pending delivery made by B',
+    );
+    const verified = new Webhook(SECRET).verify(delivered.body, delivered.headers as Record<string, string>) as { type: string };
+    assert.equal(verified.type, 'message');
+    await eventually(async () => {
+      const res = await fetch(b.url('/api/webhooks/deliveries?status=delivered&limit=200'), { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      const list = (await res.json()) as { deliveries: Array<{ eventId: string }> };
+      return list.deliveries.find((d) => d.eventId === pendingEventId);
+    }, 'the delivery delivered');
+  });
+
+  it('A started again beside B waits as a standby: warn, no browser, no clear; B keeps the account', async () => {
+    a = await start(hostA);
+    const standby = await eventually(async () => {
+      const h = await health(a);
+      return h.body.cluster?.role === 'standby' ? h : undefined;
+    }, 'A standing by');
+    assert.equal(standby.status, 200);
+    assert.equal(standby.body.status, 'warn');
+    assert.equal(standby.body.cluster?.problem, 'standby: another instance holds the session');
+    assert.equal((await a.status()).stateMessage.startsWith('standby: another instance holds the session'), true);
+    await sleep(1_500);
+    assert.deepEqual(await hostA.browserProcesses(), [], 'a standby starts no browser');
+    const clear = await fetch(a.url('/api/session/clear'), { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    assert.equal(clear.status, 503);
+    assert.equal(((await clear.json()) as { error: { code: string } }).error.code, 'STANDBY');
+    assert.equal((await b.status()).state, 'ready');
+    // A send accepted by the standby is committed to the shared outbox and sent by the holder.
+    const viaStandby = await post(a, { to: '+1 555 000 3004', text: 'accepted by the standby' });
+    assert.equal(viaStandby.status, 202);
+    await eventually(async () => ((await message(b, viaStandby.body.id)).status === 'sent' ? true : undefined), 'sent by B', 15_000);
+  });
+
+  it('kill -9 of the holder: the standby takes over within the lease time, restoring the session with no QR', async () => {
+    const killedAt = Date.now();
+    await b.stop('SIGKILL');
+    const ready = await a.waitForState('ready', 40_000);
+    const tookMs = Date.now() - killedAt;
+    assert.ok(!a.transitions().includes('qr'), `no QR: ${a.transitions().join(' ')}`);
+    // The holder renews every ttl/6, so its lease ends 5/6 of the ttl to the whole ttl after the kill.
+    assert.ok(tookMs >= (LEASE_TTL_MS * 5) / 6 - 250, `not before the lease expired (${tookMs} ms)`);
+    assert.equal((await cluster(a)).sessionBackup.prepared, 'restored');
+    assert.equal(ready.state, 'ready');
+    await eventually(async () => ((await hostB.browserProcesses()).length === 0 ? true : undefined), "B's browser gone", 10_000);
+  });
+
+  it('the database restarted under a ready daemon: it stays ready, a send during the outage is refused clearly, nothing accepted is lost, saves resume', async () => {
+    const before = await post(a, { to: '+1 555 000 3005', text: 'before the restart' });
+    assert.equal(before.status, 202);
+    await pg.stopServer();
+    const during = await post(a, { to: '+1 555 000 3006', text: 'during the outage' });
+    assert.equal(during.status, 503);
+    assert.equal(during.body.error?.code, 'DATABASE_UNAVAILABLE');
+    assert.match(during.body.error?.message ?? '', /Retry in a few seconds/);
+    const warn = await health(a, true);
+    assert.equal(warn.body.status, 'warn');
+    assert.match(String(warn.body.cluster?.problem), /database unreachable/);
+    await sleep(500);
+    const restartedAt = Date.now();
+    await pg.resume();
+    assert.equal((await a.status()).state, 'ready');
+    assert.ok(!a.transitions().slice(-1).includes('reconnecting'));
+    await eventually(async () => ((await message(a, before.body.id)).status === 'sent' ? true : undefined), 'the message from before sent');
+    const after = await post(a, { to: '+1 555 000 3007', text: 'after the restart' });
+    assert.equal(after.status, 202);
+    await eventually(async () => ((await message(a, after.body.id)).status === 'sent' ? true : undefined), 'the message from after sent');
+    await eventually(async () => ((await health(a)).body.status === 'pass' ? true : undefined), 'health pass again');
+    const since = Date.now();
+    assert.equal((await a.stop('SIGTERM')).code, 0, a.tail());
+    assert.ok(saves(a, Math.min(since, restartedAt)).some((s) => s.reason === 'shutdown'), `a save after the restart: ${a.tail()}`);
+  });
+
+  it('the database away longer than half the lease: the holder stops its browser and exits, then a start resumes with no QR', async () => {
+    await wipe(hostB);
+    b = await start(hostB);
+    await b.waitForState('ready', 30_000);
+    assert.ok(!b.transitions().includes('qr'), b.transitions().join(' '));
+    await pg.stopServer();
+    const exit = await b.exited;
+    assert.equal(exit.code, 1, b.tail());
+    assert.ok(b.lines.some((l) => /Lost the session's lease/.test(l)), b.tail());
+    assert.deepEqual(await hostB.browserProcesses(), [], 'the browser stopped with the lease');
+    await pg.resume();
+    b = await start(hostB);
+    await b.waitForState('ready', 30_000);
+    assert.ok(!b.transitions().includes('qr'), b.transitions().join(' '));
+    assert.equal((await cluster(b)).sessionBackup.prepared, 'kept-local');
+    assert.equal((await b.stop('SIGTERM')).code, 0);
+  });
+
+  it('a clear on the holder deletes the saved copy: the next host starts unpaired, with a QR', async () => {
+    b = await start(hostB);
+    await b.waitForState('ready', 30_000);
+    const clear = await fetch(b.url('/api/session/clear'), { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    assert.equal(clear.status, 200);
+    await b.waitForState('qr', 30_000);
+    assert.equal((await b.stop('SIGTERM')).code, 0);
+    a = await start(hostA);
+    await a.waitForState('qr', 30_000);
+    assert.equal((await cluster(a)).sessionBackup.prepared, 'forgot-cleared');
+    assert.equal((await a.stop('SIGTERM')).code, 0);
+  });
+});
