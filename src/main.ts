@@ -7,7 +7,6 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { createShutdown } from './app/shutdown';
-import { buildCluster, CLUSTER_POLL_MS } from './cluster/build-cluster';
 import { standbyGuard } from './cluster/standby-guard';
 import { openSqliteStores } from './storage/sqlite/open-sqlite-stores';
 import { createCodeAnnouncer, createQrAnnouncer } from './app/announce-qr';
@@ -123,10 +122,11 @@ async function main(): Promise<void> {
   // A lost lease ends the process after an orderly stop (the browser first): the process
   // manager starts it again, and it waits as a standby for the lease.
   let onLeaseLost: (reason: string) => void = () => process.exit(1);
+  // Loaded only with DATABASE_URL: without it, pg and tar cost the daemon no memory.
   const cluster =
     config.database === null
       ? null
-      : buildCluster({
+      : (require('./cluster/build-cluster') as typeof import('./cluster/build-cluster')).buildCluster({
           database: config.database,
           clientId: config.clientId,
           paths,
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
   const messaging = buildMessaging({
     config,
     stores: cluster?.stores ?? openSqliteStores(paths.databaseFile, routing),
-    pollMs: cluster === null ? null : CLUSTER_POLL_MS,
+    pollMs: cluster?.pollMs ?? null,
     session: supervisor,
     clock: systemClock,
     logger,

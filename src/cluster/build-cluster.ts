@@ -108,6 +108,7 @@ export function buildCluster(options: ClusterOptions) {
 
   return {
     stores,
+    pollMs: CLUSTER_POLL_MS,
     store: new ReplicatedSessionStore(options.localStore, replica, logger),
     status,
     isHolder: (): boolean => keeper.current() !== null,

@@ -138,7 +138,7 @@ export class SessionReplica {
       previous = snapshot.state;
       if (snapshot.state === 'ready') {
         this.readyOnce = true;
-        this.schedule(FIRST_SAVE_DELAY_MS);
+        this.schedule(FIRST_SAVE_DELAY_MS, 'ready');
         this.scheduleSettled();
       }
     });
@@ -199,7 +199,7 @@ export class SessionReplica {
       return true;
     } catch (error) {
       this.log.warn('Could not delete the saved session from the database yet; retried before the next save', { error: describeError(error) });
-      if (!this.stopped) this.schedule(SAVE_RETRY_MS);
+      if (!this.stopped) this.schedule(SAVE_RETRY_MS, 'retry');
       return false;
     }
   }
@@ -237,18 +237,18 @@ export class SessionReplica {
       this.log.warn(`Could not save the session to the database (${reason}); the local profile is untouched and the save is retried`, {
         error: describeError(error),
       });
-      if (!this.stopped) this.schedule(SAVE_RETRY_MS);
+      if (!this.stopped) this.schedule(SAVE_RETRY_MS, 'retry');
       return false;
     }
   }
 
   /** One timer for the next save (a pending clear goes first); after it, the interval. */
-  private schedule(delayMs: number): void {
+  private schedule(delayMs: number, reason = 'interval'): void {
     if (this.stopped) return;
     if (this.timer !== null) this.options.clock.clearTimeout(this.timer);
     this.timer = this.options.clock.setTimeout(() => {
       this.timer = null;
-      void this.save('scheduled').then(() => {
+      void this.save(reason).then(() => {
         if (this.timer === null) this.schedule(this.options.backupIntervalMs);
       });
     }, delayMs);

@@ -3,6 +3,7 @@ import type { CheckResult } from './check';
 import { checkAuthPath } from './checks/check-auth-path';
 import { checkBrowser } from './checks/check-browser';
 import { checkConfig } from './checks/check-config';
+import { checkDatabase } from './checks/check-database';
 import { checkPortAndDaemon } from './checks/check-daemon';
 import { checkLock } from './checks/check-lock';
 import { checkBuild, checkLibrary, checkNode } from './checks/check-runtime';
@@ -38,5 +39,6 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
   results.push(await checkLock({ ...where, port: config.port, daemonAnswers: daemon.daemonAnswers }));
   results.push(await checkSession(where));
   results.push(await checkWebCache(config));
+  if (config.database !== null) results.push(await checkDatabase(config.database, config.clientId));
   return results;
 }

@@ -10,7 +10,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import type { AcceptedMessageBody, ClusterBody, ClusterDetailBody, HealthBody, MessageBody } from '../../src/http/bodies';
-import { ADMIN_TOKEN, Daemon, Sandbox } from '../support/daemon';
+import { spawn } from 'node:child_process';
+import { CHROME_PATH } from '../support/browser';
+import { ADMIN_TOKEN, CLIENT_ID, Daemon, REPO_ROOT, Sandbox } from '../support/daemon';
 import { attachPhone, startPairedDaemon } from '../support/phone';
 import { postgresUnavailable, TestPostgres } from '../support/postgres';
 import { eventually, sleep } from '../support/wait';
@@ -23,6 +25,7 @@ const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 const API_TOKEN = 'e2e-api-token-for-apps-0123456789';
 /** Short, so a takeover after kill -9 takes seconds; long enough to ride out a database restart. */
 const LEASE_TTL_MS = 8_000;
+const PASSWORD = 'pw-never-logged-7f3a9c';
 
 async function post(daemon: Daemon, body: unknown): Promise<{ status: number; body: AcceptedMessageBody & { error?: { code: string; message: string } } }> {
   const res = await fetch(daemon.url('/api/messages'), {
@@ -85,7 +88,8 @@ describe('a session moving between hosts through PostgreSQL', { skip: SKIP ?? fa
 
   before(async () => {
     pg = await TestPostgres.start();
-    url = await pg.createDatabase('hosts');
+    // With a password (the test server trusts loopback, so it is not checked): it must never be logged.
+    url = (await pg.createDatabase('hosts')).replace('postgres://wa@', `postgres://wa:${PASSWORD}@`);
     hostA = await Sandbox.create();
     hostB = await Sandbox.create();
     receiver = await WebhookReceiver.start();
@@ -285,4 +289,39 @@ describe('a session moving between hosts through PostgreSQL', { skip: SKIP ?? fa
     assert.equal((await cluster(a)).sessionBackup.prepared, 'forgot-cleared');
     assert.equal((await a.stop('SIGTERM')).code, 0);
   });
+
+  it('the doctor reads the database; a wrong one is a FAIL with a fix; the URL and its password never printed', async () => {
+    const good = await runDoctor({ ...doctorEnv(hostA), DATABASE_URL: url });
+    const line = good.split('\n').find((l) => /^ {2}\w{4} {2}database /.test(l));
+    assert.ok(line, good);
+    assert.match(line, /^ {2}(PASS|WARN) {2}database +connected; schema version 1; nobody holds the session/);
+    const bad = await runDoctor({ ...doctorEnv(hostA), DATABASE_URL: `postgres://wa:${PASSWORD}@127.0.0.1:1/none` });
+    assert.match(bad, /FAIL {2}database +DATABASE_URL does not connect: .*ECONNREFUSED/);
+    assert.match(bad, /fix: check the host, port, user, password and database name in DATABASE_URL/);
+    for (const text of [good, bad]) assert.ok(!text.includes(PASSWORD), text);
+  });
+
+  it('no daemon ever logged DATABASE_URL or its password', () => {
+    assert.ok(daemons.length >= 7, String(daemons.length));
+    for (const daemon of daemons) {
+      const leaked = daemon.lines.filter((l) => l.includes(PASSWORD) || l.includes(url));
+      assert.deepEqual(leaked, []);
+    }
+  });
 });
+
+function doctorEnv(host: Sandbox): Record<string, string> {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', AUTH_PATH: host.authPath, WEB_CACHE_PATH: host.cachePath, CLIENT_ID, PORT: '1', HOST: '127.0.0.1', CHROME_PATH };
+}
+
+/** `npm run doctor` (scripts/doctor.mjs) with exactly `env`; its whole output. */
+function runDoctor(env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts', 'doctor.mjs')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('exit', () => resolve(text));
+  });
+}

@@ -56,6 +56,7 @@ describe('loadConfig: defaults', () => {
       botLimits: { perChatPerMinute: 10, globalPerMinute: 60, allowedChats: null, groups: true },
       send: { ratePerMinute: 30, burst: 3, chatGapMs: 1_000, maxAttempts: 5 },
       webhooks: { urls: [], secret: null, events: ['message', 'message.status', 'session.status'], retryBaseMs: 5_000, retryMaxMs: 3_600_000, maxAgeMs: 86_400_000 },
+      database: null,
     });
   });
 
@@ -125,6 +126,9 @@ describe('loadConfig: every variable', () => {
     WEBHOOK_RETRY_BASE_MS: '1000',
     WEBHOOK_RETRY_MAX_MS: '60000',
     WEBHOOK_MAX_AGE_MS: '3600000',
+    DATABASE_URL: 'postgres://wa:pw@db.internal:5432/wa',
+    SESSION_BACKUP_INTERVAL_MS: '120000',
+    LEASE_TTL_MS: '20000',
   };
 
   it('parses each one', () => {
@@ -166,7 +170,24 @@ describe('loadConfig: every variable', () => {
         retryMaxMs: 60_000,
         maxAgeMs: 3_600_000,
       },
+      database: { url: 'postgres://wa:pw@db.internal:5432/wa', backupIntervalMs: 120_000, leaseTtlMs: 20_000 },
     });
+  });
+
+  it('DATABASE_URL must be a PostgreSQL URL, and the message never repeats it (it may hold a password)', () => {
+    for (const bad of ['mysql://u:hunter2@h/db', 'not a url hunter2', 'postgres:///nohost']) {
+      assert.throws(
+        () => load({ DATABASE_URL: bad }),
+        (error: Error) => /DATABASE_URL must be a PostgreSQL URL/.test(error.message) && !error.message.includes('hunter2') && !error.message.includes(bad),
+        bad,
+      );
+    }
+    assert.equal(load({ DATABASE_URL: 'postgresql://h/db' }).database?.url, 'postgresql://h/db');
+  });
+
+  it('SESSION_BACKUP_INTERVAL_MS is at least a minute; LEASE_TTL_MS at least 3 s', () => {
+    assert.throws(() => load({ DATABASE_URL: 'postgres://h/db', SESSION_BACKUP_INTERVAL_MS: '59999' }), /SESSION_BACKUP_INTERVAL_MS must be a whole number from 60000/);
+    assert.throws(() => load({ DATABASE_URL: 'postgres://h/db', LEASE_TTL_MS: '2999' }), /LEASE_TTL_MS must be a whole number from 3000/);
   });
 
   it('booleans accept 1/0, true/false, yes/no, on/off in any case', () => {

@@ -135,4 +135,41 @@ describe('deployment files', () => {
     assert.equal(native.services[0]!.runtime, 'node');
     assert.equal(native.services[0]!.healthCheckPath, '/api/health');
   });
+
+  it('render.yaml\'s PostgreSQL variant: no disk, DATABASE_URL from the Render Postgres it declares, the same start and health check', () => {
+    interface Blueprint {
+      services: Array<{ runtime: string; startCommand: string; healthCheckPath: string; disk?: unknown; envVars: Array<{ key: string; fromDatabase?: { name: string; property: string } }> }>;
+      databases?: Array<{ name: string; ipAllowList?: unknown[] }>;
+    }
+    const postgres = parseYaml(postgresVariant()) as Blueprint;
+    const disk = parseYaml(read('render.yaml')) as Blueprint;
+    const service = postgres.services[0]!;
+    assert.equal(service.disk, undefined, 'no disk');
+    assert.equal(service.startCommand, disk.services[0]!.startCommand);
+    assert.equal(service.healthCheckPath, '/api/health');
+    const url = service.envVars.find((v) => v.key === 'DATABASE_URL');
+    assert.deepEqual(url?.fromDatabase?.property, 'connectionString');
+    const database = postgres.databases?.find((d) => d.name === url?.fromDatabase?.name);
+    assert.ok(database, 'the database DATABASE_URL names is declared');
+    assert.deepEqual(database.ipAllowList, [], 'reachable from the private network only');
+    assert.ok(!service.envVars.some((v) => v.key === 'AUTH_PATH'), 'no AUTH_PATH on a disk that is not there');
+  });
+
+  it('the README shows the PostgreSQL variant as it is in render.yaml', () => {
+    const readme = read('README.md');
+    const start = readme.indexOf('<!-- render.yaml: the PostgreSQL variant -->');
+    assert.ok(start >= 0, 'the README has the blueprint');
+    const block = /```yaml\n([\s\S]*?)```/.exec(readme.slice(start));
+    assert.ok(block);
+    assert.deepEqual(parseYaml(block[1]!), parseYaml(postgresVariant()));
+  });
 });
+
+/** The commented PostgreSQL variant at the end of render.yaml, uncommented. */
+function postgresVariant(): string {
+  const text = read('render.yaml');
+  const start = text.indexOf('# --- The PostgreSQL variant');
+  assert.ok(start >= 0, 'render.yaml has the PostgreSQL variant');
+  const lines = text.slice(start).split('\n').filter((line) => line.startsWith('#  '));
+  return lines.map((line) => line.slice(3)).join('\n');
+}

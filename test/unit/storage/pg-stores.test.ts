@@ -374,7 +374,7 @@ describe('PostgreSQL stores', { skip: unavailable ?? false }, () => {
       serverDown();
       assert.ok(failure instanceof AppError, `a store call failed with an AppError, not ${String(failure)}`);
       assert.equal(failure.code, 'DATABASE_UNAVAILABLE');
-      assert.match(failure.message, /retry in a few seconds/);
+      assert.match(failure.message, /Retry in a few seconds/);
       assert.ok(tookMs < 6_000, `it failed within 6 s (took ${tookMs} ms)`);
       assert.equal(s.db.status().reachable, false);
       const idleError = await idleOutcome;
