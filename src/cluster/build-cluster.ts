@@ -25,7 +25,7 @@ export const STANDBY_MESSAGE = 'standby: another instance holds the session';
 /** What health and status say about the database, the lease and the saved session. */
 export interface ClusterStatus {
   readonly role: LeaseRole;
-  /** One line for people: why health is not `pass` because of the database or the lease; null when all is well. */
+  /** One line for people, public: why health is not `pass` because of the database or the lease; null when all is well. Never a host or an error text. */
   readonly problem: string | null;
   readonly database: DatabaseHealth;
   readonly lease: LeaseStatus;
@@ -101,7 +101,8 @@ export function buildCluster(options: ClusterOptions) {
     let problem: string | null = null;
     if (lease.role === 'standby') problem = STANDBY_MESSAGE;
     else if (lease.role === 'lost') problem = 'the lease on the session was lost; stopping';
-    else if (database.reachable === false) problem = `database unreachable: ${database.lastError ?? 'no answer'}`;
+    // The cause (host, port) is for authorized callers only: `database.lastError`.
+    else if (database.reachable === false) problem = 'database unreachable: the session runs on; saves and sends wait for it';
     else if (lease.role === 'connecting') problem = 'connecting to the database';
     return { role: lease.role, problem, database, lease, backup: replica.status() };
   };
