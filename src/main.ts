@@ -48,6 +48,8 @@ import type { WwebjsClient } from './whatsapp/wwebjs-client';
 
 /** How often the picture of the saved session is refreshed, off the request path. */
 const INSPECT_INTERVAL_MS = 60_000;
+/** Kept from the shutdown budget for handing the lease back after the last save. */
+const SHUTDOWN_RELEASE_MS = 1_000;
 /** A signal that arrives while the daemon starts ends it this long after, orderly or not. */
 const EARLY_SIGNAL_EXIT_MS = 20_000;
 /** `public/` at the package root, whether this runs from `src/` (tsx) or `dist/src/`. */
@@ -258,8 +260,9 @@ async function main(): Promise<void> {
       ...(cluster === null
         ? {}
         : {
-            // What is left of the budget after the browser closed, less a margin to release the lease.
-            saveSession: () => cluster.saveOnShutdown(Math.max(1_000, Math.floor(config.timeouts.shutdownMs / 3))),
+            // What is left of the budget once the browser closed, less a second to hand the
+            // lease back and close: a release that the hard stop cut off would make the standby wait.
+            saveSession: (remainingMs) => cluster.saveOnShutdown(remainingMs - SHUTDOWN_RELEASE_MS),
             releaseLease: () => cluster.release(),
           }),
       closeStorage: async () => {
@@ -272,6 +275,8 @@ async function main(): Promise<void> {
   });
   onLeaseLost = () => {
     process.exitCode = 1;
+    // The browser first, at once: the outbox and the deliverer may be stuck on the database.
+    void supervisor.stop();
     shutdown?.('The lost lease');
   };
   installSafetyNets(process, supervisor, logger, shutdown);
@@ -279,7 +284,12 @@ async function main(): Promise<void> {
   if (pendingSignal !== null) return shutdown(pendingSignal);
   // A standby waits here, answering health, until the lease is free.
   void cluster?.takeOver(supervisor, messaging).catch((error: unknown) => {
-    if (!shuttingDown) logger.error('Taking over the session failed', { error: describeError(error) });
+    if (shuttingDown) return;
+    // Only a problem no retry fixes gets here (a schema newer than this build, no permission
+    // to create the tables): say it, and exit 1 so it is seen.
+    logger.error(`Cannot run the session from the database: ${describeError(error)}`);
+    process.exitCode = 1;
+    shutdown?.('The failed takeover');
   });
 }
 

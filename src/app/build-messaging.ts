@@ -76,6 +76,7 @@ export function buildMessaging(options: MessagingOptions) {
 
   let pruner: NodeJS.Timeout | null = null;
   let poller: NodeJS.Timeout | null = null;
+  let stopped = false;
   const prune = (): void => {
     const before = clock.now() - RETENTION_MS;
     Promise.all([outboxStore.prune(before), webhooks.prune(before)]).catch((error: unknown) =>
@@ -91,7 +92,10 @@ export function buildMessaging(options: MessagingOptions) {
     deliverer,
     backlog,
     async start(): Promise<void> {
+      stopped = false;
       await sender.start();
+      // A stop that came while the sender started wins: nothing more starts after it.
+      if (stopped) return;
       if (key !== null) deliverer.start();
       backlog.start();
       prune();
@@ -107,6 +111,7 @@ export function buildMessaging(options: MessagingOptions) {
     },
     /** A send or delivery in flight finishes and is committed; the database stays open for `close`. */
     async stop(): Promise<void> {
+      stopped = true;
       if (pruner) clearInterval(pruner);
       if (poller) clearInterval(poller);
       backlog.stop();

@@ -14,9 +14,9 @@ export interface ShutdownSteps {
   stopSession(): Promise<void>;
   /**
    * With DATABASE_URL: save the session now that the browser is closed (its LevelDB flushed),
-   * bounded by the step itself.
+   * within `remainingMs`, what is left of the shutdown budget.
    */
-  saveSession?(): Promise<void>;
+  saveSession?(remainingMs: number): Promise<void>;
   /** Close the database: last of the session's writers, so its final state change is committed too. */
   closeStorage(): void | Promise<void>;
   /** With DATABASE_URL: hand the lease back, so a standby takes over without waiting for it to expire. */
@@ -51,6 +51,7 @@ export function createShutdown(options: ShutdownOptions): (signal: string) => vo
     if (started) return;
     started = true;
     logger.info(`${signal} received: shutting down (the session is kept)`);
+    const startedAt = clock.now();
     const hardStop = clock.setTimeout(() => {
       logger.error(`Shutdown took longer than ${options.timeoutMs} ms; exiting anyway`);
       options.exit(1);
@@ -60,7 +61,7 @@ export function createShutdown(options: ShutdownOptions): (signal: string) => vo
       guard(logger, 'Stopping background work failed', () => steps.stopBackground());
       await steps.stopMessaging().catch((error: unknown) => logger.error('Stopping the outbox and webhooks failed', { error: describeError(error) }));
       await steps.stopSession().catch((error: unknown) => logger.error('Stopping the session failed', { error: describeError(error) }));
-      await steps.saveSession?.().catch((error: unknown) => logger.warn('Saving the session to the database failed', { error: describeError(error) }));
+      await steps.saveSession?.(options.timeoutMs - (clock.now() - startedAt)).catch((error: unknown) => logger.warn('Saving the session to the database failed', { error: describeError(error) }));
       await steps.releaseLease?.().catch((error: unknown) => logger.warn('Releasing the lease failed; a standby takes over once it expires', { error: describeError(error) }));
       await Promise.resolve()
         .then(() => steps.closeStorage())

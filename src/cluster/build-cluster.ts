@@ -3,7 +3,8 @@ import os from 'node:os';
 import type { MessagingStores } from '../app/build-messaging';
 import type { Clock } from '../common/clock';
 import type { DatabaseConfig } from '../config/config';
-import { describeError } from '../errors';
+import { whileUnavailable } from '../common/while-unavailable';
+import { AppError, describeError } from '../errors';
 import type { Logger } from '../logging/logger';
 import type { SessionMetadata, SessionMetadataStore } from '../storage/session-metadata';
 import type { LocalSessionStore } from '../storage/local-session-store';
@@ -54,6 +55,9 @@ export interface ClusterOptions {
   readonly onLost: (reason: string) => void;
 }
 
+/** Tries at bringing the session up to date before the lease is handed back. */
+const PREPARE_ATTEMPTS = 3;
+
 /** How often messages and deliveries accepted by another instance are looked for. */
 export const CLUSTER_POLL_MS = 2_000;
 
@@ -94,6 +98,8 @@ export function buildCluster(options: ClusterOptions) {
   };
   let stopWatching: (() => void) | null = null;
   let stopped = false;
+  /** From just before the session starts: only then may a clear or a pairing change go through. */
+  let serving = false;
 
   const status = (): ClusterStatus => {
     const lease = keeper.status();
@@ -104,6 +110,7 @@ export function buildCluster(options: ClusterOptions) {
     // The cause (host, port) is for authorized callers only: `database.lastError`.
     else if (database.reachable === false) problem = 'database unreachable: the session runs on; saves and sends wait for it';
     else if (lease.role === 'connecting') problem = 'connecting to the database';
+    else if (replica.status().lastError !== null) problem = 'the last save of the session to the database failed (the reason is in status: cluster.sessionBackup.lastError)';
     return { role: lease.role, problem, database, lease, backup: replica.status() };
   };
 
@@ -112,7 +119,8 @@ export function buildCluster(options: ClusterOptions) {
     pollMs: CLUSTER_POLL_MS,
     store: new ReplicatedSessionStore(options.localStore, replica, logger),
     status,
-    isHolder: (): boolean => keeper.current() !== null,
+    /** Holding the lease and past the restore: the session is this instance's to act on. */
+    isHolder: (): boolean => serving && keeper.current() !== null,
 
     /**
      * Waits for the database and the lease (a standby waits here), makes the local profile the
@@ -128,28 +136,34 @@ export function buildCluster(options: ClusterOptions) {
       await db.ready();
       await keeper.acquire();
       session.describeWait('Holding the lease: bringing the session up to date from the database.');
-      for (let delayMs = 1_000; ; delayMs = Math.min(delayMs * 2, 10_000)) {
+      for (let attempt = 1, delayMs = 1_000; ; attempt++, delayMs = Math.min(delayMs * 2, 10_000)) {
         if (stopped || keeper.current() === null) throw new Error('stopped before the session was taken over');
         try {
           const adopted = await replica.prepare();
           if (adopted !== null) session.adoptMetadata(adopted);
           break;
         } catch (error) {
+          // The database away is waited out (the lease ends by itself if it stays away); anything
+          // else (a full disk, an archive that will not unpack) is given up after a few tries, so
+          // the lease goes back and another instance may do better.
+          const unavailable = error instanceof AppError && error.code === 'DATABASE_UNAVAILABLE';
+          if (!unavailable && attempt >= PREPARE_ATTEMPTS) throw error;
           logger.warn('Could not bring the session up to date from the database; trying again', { error: describeError(error) });
           await new Promise((resolve) => setTimeout(resolve, delayMs));
         }
       }
       if (stopped) throw new Error('stopped before the session was taken over');
       stopWatching = replica.watch(session);
-      await messaging.start();
+      await whileUnavailable(() => messaging.start(), clock, 60_000);
       if (stopped) throw new Error('stopped before the session was taken over');
+      serving = true;
       await session.start();
     },
 
     /** Shutdown has begun: stop waiting for the lease, start nothing more. */
     halt(): void {
       stopped = true;
-      keeper.stop();
+      keeper.stopAcquiring();
     },
 
     /** Shutdown, after the browser closed: the last save, bounded. */

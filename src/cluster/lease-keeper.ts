@@ -48,7 +48,12 @@ export class LeaseKeeper {
   /** performance-style ms (the clock) of the start of the last successful renewal. */
   private renewedAt = 0;
   private timer: ReturnType<Clock['setTimeout']> | null = null;
+  /** Ends the lease ttl/2 after the last successful renewal began, whatever a renewal in flight does. */
+  private deadline: ReturnType<Clock['setTimeout']> | null = null;
   private stopped = false;
+  private acquiring = true;
+  /** Ends a standby's wait in `acquire()`. */
+  private abandonWait: (() => void) | null = null;
   private readonly log: Logger;
 
   constructor(private readonly options: LeaseKeeperOptions) {
@@ -74,15 +79,24 @@ export class LeaseKeeper {
 
   /** Waits (as a standby) until the lease is ours; rejects once stopped. */
   acquire(): Promise<LeaseFence> {
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve, rejectNow) => {
       let announced = false;
+      let settled = false;
+      const reject = (error: Error): void => {
+        if (settled) return;
+        settled = true;
+        this.abandonWait = null;
+        rejectNow(error);
+      };
+      // A stop clears the poll timer: it must end the wait too, not leave it pending forever.
+      this.abandonWait = () => reject(new Error('stopped before the lease was taken'));
       const attempt = async (): Promise<void> => {
-        if (this.stopped) return reject(new Error('stopped before the lease was taken'));
+        if (this.stopped || !this.acquiring) return reject(new Error('stopped before the lease was taken'));
         try {
           const result = await this.options.table.tryAcquire(this.options.self, this.options.ttlMs);
           this.checkedAt = new Date(this.options.clock.now());
           this.lastError = null;
-          if (this.stopped) {
+          if (this.stopped || !this.acquiring) {
             if (result.kind === 'acquired') await this.options.table.release(result.fence).catch(() => undefined);
             return reject(new Error('stopped before the lease was taken'));
           }
@@ -92,8 +106,11 @@ export class LeaseKeeper {
             this.setRole('holder');
             this.renewedAt = this.options.clock.now();
             this.expiresAt = new Date(this.renewedAt + this.options.ttlMs);
+            this.armDeadline(this.renewedAt);
             this.log.info(`Holding the session's lease (generation ${result.fence.generation}); this instance runs the account`);
             this.scheduleRenewal();
+            settled = true;
+            this.abandonWait = null;
             return resolve(result.fence);
           }
           this.other = result.by;
@@ -115,10 +132,10 @@ export class LeaseKeeper {
 
   /** Hands the lease back (the SIGTERM path, after the browser is closed). */
   async release(): Promise<void> {
-    this.stopTimer();
     const fence = this.fence;
     const wasHolder = this.role === 'holder';
     this.stopped = true;
+    this.stopTimer();
     this.setRole('released');
     if (fence !== null && wasHolder) {
       await this.options.table.release(fence);
@@ -130,6 +147,15 @@ export class LeaseKeeper {
   stop(): void {
     this.stopped = true;
     this.stopTimer();
+  }
+
+  /**
+   * A shutdown began: a standby stops asking, while a holder keeps renewing until `release()`,
+   * so the lease cannot expire under a browser that is still closing.
+   */
+  stopAcquiring(): void {
+    this.acquiring = false;
+    if (this.role !== 'holder') this.stop();
   }
 
   /** How often a standby asks: a third of the ttl, at most every 2 s. */
@@ -160,12 +186,26 @@ export class LeaseKeeper {
       this.renewedAt = startedAt;
       this.expiresAt = new Date(startedAt + this.options.ttlMs);
       this.checkedAt = new Date(startedAt);
+      this.armDeadline(startedAt);
     } else if (stillOurs === false) {
       return this.lose('another instance holds the lease now');
-    } else if (this.options.clock.now() - this.renewedAt >= this.options.ttlMs / 2) {
-      return this.lose(`the lease could not be renewed for ${Math.round((this.options.clock.now() - this.renewedAt) / 1000)} s (database unreachable)`);
     }
     this.scheduleRenewal();
+  }
+
+  /**
+   * The holder's own end of the lease: half the ttl after the start of its last successful
+   * renewal. A timer, so a renewal hanging on a silent network cannot delay it; a standby may
+   * take over only at the full ttl, leaving the other half for the browser to close.
+   */
+  private armDeadline(renewalStartedAt: number): void {
+    if (this.deadline !== null) this.options.clock.clearTimeout(this.deadline);
+    const remaining = Math.max(0, renewalStartedAt + this.options.ttlMs / 2 - this.options.clock.now());
+    this.deadline = this.options.clock.setTimeout(() => {
+      this.deadline = null;
+      if (this.stopped || this.role !== 'holder') return;
+      this.lose(`the lease could not be renewed for ${Math.round((this.options.clock.now() - this.renewedAt) / 1000)} s (database unreachable)`);
+    }, remaining);
   }
 
   private lose(reason: string): void {
@@ -183,7 +223,11 @@ export class LeaseKeeper {
   }
 
   private stopTimer(): void {
+    // Only a wait that can no longer go on: stopAcquiring() ends it too.
+    if (this.stopped || !this.acquiring) this.abandonWait?.();
     if (this.timer !== null) this.options.clock.clearTimeout(this.timer);
+    if (this.deadline !== null) this.options.clock.clearTimeout(this.deadline);
     this.timer = null;
+    this.deadline = null;
   }
 }

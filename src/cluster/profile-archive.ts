@@ -65,7 +65,7 @@ export async function packProfile(profileDir: string, attempts = 3): Promise<Pro
       chunks.push(chunk);
     }
     const data = Buffer.concat(chunks);
-    const files = [...(await listParts(staging)).keys()].length;
+    const files = (await listParts(staging)).size;
     return { data, sha256: sha256(data), files };
   } finally {
     await rm(staging, { recursive: true, force: true, maxRetries: 3 });
@@ -85,7 +85,8 @@ export async function unpackProfile(data: Buffer, profileDir: string): Promise<v
     // Only the saved parts, never a path outside the folder (tar refuses `..` and absolute paths).
     const unpack = extract({ cwd: staging, strict: true, filter: (entry) => SAVED_PARTS.some((part) => entry === part || entry.startsWith(`${part}/`)) });
     await new Promise<void>((resolve, reject) => {
-      unpack.once('error', reject);
+      // `on`, not `once`: a damaged archive can emit several errors, and an unheard one would end the process.
+      unpack.on('error', reject);
       unpack.once('close', () => resolve());
       unpack.end(data);
     });
@@ -104,9 +105,33 @@ export async function unpackProfile(data: Buffer, profileDir: string): Promise<v
   }
 }
 
-/** Every regular file under the saved parts with its size, keyed by path relative to `root`. */
-async function listParts(root: string): Promise<Map<string, number>> {
-  const files = new Map<string, number>();
+/**
+ * The staging folders a save or a restore cut off by a crash left beside the profile: copies of
+ * the keys, deleted before anything else.
+ */
+export async function removeLeftovers(profileDir: string): Promise<void> {
+  const root = path.resolve(profileDir);
+  const prefix = `${path.basename(root)}.`;
+  let names: string[];
+  try {
+    names = await readdir(path.dirname(root));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name.startsWith(prefix) && /\.(saving|restoring|replaced)-[0-9a-f]{8}$/.test(name)) {
+      await rm(path.join(path.dirname(root), name), { recursive: true, force: true, maxRetries: 3 });
+    }
+  }
+}
+
+/**
+ * Every regular file under the saved parts, by path relative to `root`. Names only: LevelDB
+ * appends to its log all the time (a copy cut mid-append reads like a crash, which it
+ * recovers from), while a file that appears or goes away means a compaction ran mid-copy.
+ */
+async function listParts(root: string): Promise<Set<string>> {
+  const files = new Set<string>();
   const walk = async (dir: string): Promise<void> => {
     let entries;
     try {
@@ -118,16 +143,16 @@ async function listParts(root: string): Promise<Map<string, number>> {
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile()) files.set(path.relative(root, full), 0);
+      else if (entry.isFile()) files.add(path.relative(root, full));
     }
   };
   for (const part of SAVED_PARTS) await walk(path.join(root, part));
   return files;
 }
 
-function sameFiles(a: Map<string, number>, b: Map<string, number>): boolean {
+function sameFiles(a: Set<string>, b: Set<string>): boolean {
   if (a.size !== b.size) return false;
-  for (const name of a.keys()) if (!b.has(name)) return false;
+  for (const name of a) if (!b.has(name)) return false;
   return true;
 }
 

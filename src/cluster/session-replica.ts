@@ -10,13 +10,15 @@ import type { SessionMetadata, SessionMetadataStore } from '../storage/session-m
 import type { LeaseFence } from '../storage/postgres/pg-lease-table';
 import type { PgMetadataMirror } from '../storage/postgres/pg-metadata-mirror';
 import type { PgSessionVault } from '../storage/postgres/pg-session-vault';
-import { packProfile, SAVED_PARTS, unpackProfile } from './profile-archive';
+import { packProfile, removeLeftovers, SAVED_PARTS, unpackProfile } from './profile-archive';
 import { readSavedVersion, type SavedVersion, writeSavedVersion } from './saved-version-file';
 
 /** The first save this long after `ready`: the keys are written by then, and nobody waits a minute. */
 export const FIRST_SAVE_DELAY_MS = 3_000;
 /** A second save once the page has settled after its first sync. */
 export const SETTLED_SAVE_DELAY_MS = 60_000;
+/** Less than this left of the shutdown budget: no save is started. */
+const MIN_SHUTDOWN_SAVE_MS = 300;
 /** After a failed save (the database away), the next try. */
 export const SAVE_RETRY_MS = 10_000;
 
@@ -86,6 +88,7 @@ export class SessionReplica {
   prepare(): Promise<SessionMetadata | null> {
     return this.queue.run(async () => {
       const fence = this.requireFence();
+      await removeLeftovers(this.options.profileDir);
       let marker = await readSavedVersion(this.options.savedVersionFile);
       let head = await this.options.vault.head();
       if (marker.clearPending !== null) {
@@ -111,8 +114,9 @@ export class SessionReplica {
           outcome = 'restored';
           this.log.info(`Restored the session from the database (version ${saved.version}, saved ${saved.savedAt.toISOString()}); no QR needed`);
         }
-      } else if (head.current === null && marker.version !== null && local) {
-        // Our version was deleted since: a clear or a logout on another host. The copy is dead.
+      } else if (head.current === null && marker.version !== null && head.last >= marker.version && local) {
+        // Our version was in this database and was deleted since: a clear or a logout on another
+        // host, and the copy is dead. (A database that never had it, a new one, leaves it alone.)
         await this.forgetLocal();
         outcome = 'forgot-cleared';
         this.log.info('The session was cleared on another instance since this profile was saved; starting unpaired');
@@ -164,6 +168,10 @@ export class SessionReplica {
     this.stopped = true;
     this.stopTimers();
     if (!this.readyOnce || !WORTH_SAVING.has(this.lastState) || this.options.fence() === null) return;
+    if (timeoutMs < MIN_SHUTDOWN_SAVE_MS) {
+      this.log.warn(`No time left to save the session at shutdown (${timeoutMs} ms); the last saved version stays current`);
+      return;
+    }
     try {
       await withTimeout(this.queue.run(() => this.saveNow('shutdown', true)), timeoutMs, this.options.clock, 'The shutdown save');
     } catch (error) {
@@ -193,7 +201,8 @@ export class SessionReplica {
     if (fence === null || marker.clearPending === null) return false;
     try {
       await this.options.vault.clear(fence);
-      await this.options.mirror.put(await this.options.metadata.read());
+      // Unpaired from now on, whatever the local record says yet (the logout is recorded after the wipe).
+      await this.options.mirror.put({ ...(await this.options.metadata.read()), pairedAt: null, me: null });
       await writeSavedVersion(this.options.savedVersionFile, { version: null, clearPending: null });
       this.log.info('Deleted the saved session from the database');
       return true;

@@ -6,6 +6,8 @@ const HOUR_MS = 3_600_000;
 /** DATABASE_URL and what goes with it; null without DATABASE_URL (SQLite and the local disk). */
 export function readDatabaseConfig(read: EnvReader): DatabaseConfig | null {
   const url = read.raw('DATABASE_URL') ?? null;
+  // Read only with DATABASE_URL: without it nothing about the daemon changes, a leftover value included.
+  if (url === null) return null;
   const backupIntervalMs = read.integer(
     'SESSION_BACKUP_INTERVAL_MS',
     300_000,
@@ -20,7 +22,6 @@ export function readDatabaseConfig(read: EnvReader): DatabaseConfig | null {
     10 * 60_000,
     'How long a host that stopped renewing keeps the session before a standby may take it; default 30000.',
   );
-  if (url === null) return null;
   let parsed: URL | null = null;
   try {
     parsed = new URL(url);

@@ -1,4 +1,5 @@
 import { computeBackoff } from '../common/backoff';
+import { whileUnavailable } from '../common/while-unavailable';
 import type { Clock, TimerHandle } from '../common/clock';
 import { AppError, describeError } from '../errors';
 import type { Logger } from '../logging/logger';
@@ -35,6 +36,8 @@ export interface SenderOptions {
 const RETRY = { baseMs: 2_000, maxMs: 60_000 };
 /** Chats looked at per round: their first waiting message each. */
 const HEADS = 200;
+/** How long a send WhatsApp took is retried into the store while the database is away, before the pump takes over. */
+const MARK_SENT_RETRY_MS = 30_000;
 
 /** Failures no retry can fix. */
 const PERMANENT = /invalid wid|wid error|not a (user|valid) wid|no lid for user/i;
@@ -48,6 +51,7 @@ const PERMANENT = /invalid wid|wid error|not a (user|valid) wid|no lid for user/
 export class OutboxSender {
   private running = false;
   private stopped = false;
+  private readonly unrecorded = new Map<string, () => Promise<void>>();
   private pumping: Promise<void> | null = null;
   private again = false;
   private timer: TimerHandle | null = null;
@@ -109,6 +113,7 @@ export class OutboxSender {
   }
 
   private async pump(): Promise<void> {
+    await this.recordUnrecorded();
     while (this.running && this.options.session.snapshot().state === 'ready') {
       const now = this.options.clock.now();
       const heads = (await this.options.store.heads(HEADS)).filter((head) => head.status === 'queued');
@@ -126,6 +131,7 @@ export class OutboxSender {
   private async send(record: OutboxRecord): Promise<void> {
     const { store, session, pacer, clock } = this.options;
     await store.markSending(record.id);
+    let sent: { readonly id: string };
     try {
       const chatId = await this.resolveChat(record.chatId);
       if (chatId === null) {
@@ -133,13 +139,36 @@ export class OutboxSender {
       }
       pacer.take(record.chatId);
       const quote = record.replyTo === null ? {} : { quotedMessageId: record.replyTo };
-      const sent = await session.withClient((client) => client.sendText(chatId, record.text, quote));
-      const events = this.options.statusEvents({ ...record, waMessageId: sent.id }, 'sent', null);
-      await store.markSent(record.id, { waMessageId: sent.id, sentAt: clock.now() }, events);
-      this.stats.sent++;
-      if (events.length > 0) this.options.onEventsCommitted?.();
+      sent = await session.withClient((client) => client.sendText(chatId, record.text, quote));
     } catch (error) {
       await this.failed(record, error);
+      return;
+    }
+    // WhatsApp has it: from here on it is only ever recorded as sent, never tried again. While
+    // the database is away (PostgreSQL restarting) the record is retried; only if it stays away
+    // is the message left `sending`, to be sent again at the next start (at least once).
+    const events = this.options.statusEvents({ ...record, waMessageId: sent.id }, 'sent', null);
+    const sentAt = clock.now();
+    const recordSent = async (): Promise<void> => {
+      await store.markSent(record.id, { waMessageId: sent.id, sentAt }, events);
+      this.stats.sent++;
+      if (events.length > 0) this.options.onEventsCommitted?.();
+    };
+    try {
+      await whileUnavailable(recordSent, clock, MARK_SENT_RETRY_MS, () => this.log.warn(`${record.id} was sent, but the database is away; recording it as sent shortly`));
+    } catch (error) {
+      // Kept in memory and recorded first at every pump, so the chat moves on once it can.
+      this.unrecorded.set(record.id, recordSent);
+      this.log.error(`${record.id} was sent but cannot be recorded yet; trying again every few seconds`, { error: describeError(error) });
+      throw error;
+    }
+  }
+
+  /** Sends that WhatsApp took but the store could not record at the time: recorded before anything else is sent. */
+  private async recordUnrecorded(): Promise<void> {
+    for (const [id, record] of this.unrecorded) {
+      await record();
+      this.unrecorded.delete(id);
     }
   }
 

@@ -1,5 +1,6 @@
 import type { Clock } from '../common/clock';
-import { AppError, describeError } from '../errors';
+import { whileUnavailable } from '../common/while-unavailable';
+import { describeError } from '../errors';
 import type { Logger } from '../logging/logger';
 import type { OutboxError, OutboxRecord, OutboxStore } from '../messaging/outbox-store';
 import type { SessionSnapshot } from '../session/session-state';
@@ -64,17 +65,16 @@ export class WebhookEvents {
    * up to a minute, so a message that arrives meanwhile still reaches the webhooks.
    */
   private async record(event: WebhookEventDraft): Promise<void> {
-    const giveUpAt = this.options.clock.now() + RECORD_RETRY_MS;
-    for (let delayMs = 500, retry = false; ; delayMs = Math.min(delayMs * 2, 8_000), retry = true) {
+    const recorded = await whileUnavailable(async (retry) => {
       try {
-        if (await this.options.store.record(event)) this.options.onRecorded();
-        return;
+        return await this.options.store.record(event);
       } catch (error) {
         // The try before did commit; only its answer was lost with the connection.
-        if (retry && (error as { code?: unknown }).code === UNIQUE_VIOLATION) return this.options.onRecorded();
-        if (!(error instanceof AppError && error.code === 'DATABASE_UNAVAILABLE') || this.options.clock.now() + delayMs > giveUpAt) throw error;
-        await new Promise<void>((resolve) => this.options.clock.setTimeout(resolve, delayMs));
+        if (retry && (error as { code?: unknown }).code === UNIQUE_VIOLATION) return true;
+        throw error;
       }
-    }
+    }, this.options.clock, RECORD_RETRY_MS);
+    if (recorded) this.options.onRecorded();
   }
+
 }

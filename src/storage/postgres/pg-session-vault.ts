@@ -58,24 +58,35 @@ export class PgSessionVault {
    * damaged; null when nothing is saved.
    */
   async load(): Promise<SavedArchive | null> {
-    const { rows } = await this.db.query<{ version: number; data: Buffer; sha256: string; created_at: Date }>(
-      `SELECT a.version, a.data, a.sha256, a.created_at FROM wa_tether_session_archives a
+    // The checksums are compared in the database, so only the one version used is fetched.
+    const { rows } = await this.db.query<{ version: number; intact: boolean }>(
+      `SELECT a.version, encode(sha256(a.data), 'hex') = a.sha256 AS intact FROM wa_tether_session_archives a
          JOIN wa_tether_sessions s ON s.client_id = a.client_id
         WHERE a.client_id = $1 AND s.current_version IS NOT NULL AND a.version <= s.current_version
         ORDER BY a.version DESC LIMIT $2`,
       [this.clientId, KEPT_VERSIONS],
     );
     for (const row of rows) {
-      if (sha256(row.data) === row.sha256) return { version: row.version, data: row.data, savedAt: row.created_at };
-      this.logger.error(`The saved session version ${row.version} is damaged (checksum mismatch); trying the one before`);
+      if (!row.intact) {
+        this.logger.error(`The saved session version ${row.version} is damaged (checksum mismatch); trying the one before`);
+        continue;
+      }
+      const { rows: found } = await this.db.query<{ data: Buffer; sha256: string; created_at: Date }>(
+        'SELECT data, sha256, created_at FROM wa_tether_session_archives WHERE client_id = $1 AND version = $2',
+        [this.clientId, row.version],
+      );
+      const archive = found[0];
+      // Checked again here: what arrived is what is unpacked.
+      if (archive && sha256(archive.data) === archive.sha256) return { version: row.version, data: archive.data, savedAt: archive.created_at };
     }
     return null;
   }
 
   async save(archive: { readonly data: Buffer; readonly sha256: string }, fence: LeaseFence): Promise<SaveResult> {
     return this.db.transaction(async (client) => {
-      await assertHolder(client, this.clientId, fence);
       await client.query('INSERT INTO wa_tether_sessions (client_id) VALUES ($1) ON CONFLICT (client_id) DO NOTHING', [this.clientId]);
+      // One save at a time per account; the lease row is not touched yet, so renewals go on
+      // while the archive uploads.
       const { rows } = await client.query<{ current_version: number | null; last_version: number; sha256: string | null }>(
         `SELECT s.current_version, s.last_version, a.sha256 FROM wa_tether_sessions s
            LEFT JOIN wa_tether_session_archives a ON a.client_id = s.client_id AND a.version = s.current_version
@@ -89,6 +100,8 @@ export class PgSessionVault {
         'INSERT INTO wa_tether_session_archives (client_id, version, lease_generation, sha256, size, data) VALUES ($1, $2, $3, $4, $5, $6)',
         [this.clientId, version, fence.generation, archive.sha256, archive.data.length, archive.data],
       );
+      // The fence, just before the version becomes current: held from here to the commit.
+      await assertHolder(client, this.clientId, fence);
       await client.query('UPDATE wa_tether_sessions SET current_version = $2, last_version = $2, updated_at = now() WHERE client_id = $1', [this.clientId, version]);
       await client.query(
         `DELETE FROM wa_tether_session_archives WHERE client_id = $1 AND version NOT IN
@@ -109,10 +122,13 @@ export class PgSessionVault {
   }
 }
 
-/** Locks the lease row for the rest of the transaction, so it cannot change hands before the commit. */
+/**
+ * Locks the lease row for the rest of the transaction, so it cannot change hands before the
+ * commit. clock_timestamp(): now() would be the transaction's start, before a long upload.
+ */
 async function assertHolder(client: Queryable, clientId: string, fence: LeaseFence): Promise<void> {
   const { rowCount } = await client.query(
-    'SELECT 1 FROM wa_tether_leases WHERE client_id = $1 AND holder = $2 AND generation = $3 AND expires_at > now() FOR SHARE',
+    'SELECT 1 FROM wa_tether_leases WHERE client_id = $1 AND holder = $2 AND generation = $3 AND expires_at > clock_timestamp() FOR SHARE',
     [clientId, fence.holder, fence.generation],
   );
   if (rowCount === 0) throw new LeaseLostError();

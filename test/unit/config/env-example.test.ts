@@ -6,6 +6,9 @@ import { loadConfig } from '../../../src/config/load-config';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
+/** Set so the reads that depend on them happen too (the database settings are read only with DATABASE_URL). */
+const SWITCHES: Readonly<Record<string, string>> = { DATABASE_URL: 'postgres://db.example/wa' };
+
 /** Every name loadConfig looks up, found by handing it an environment that records reads. */
 function namesTheConfigReads(): Set<string> {
   const seen = new Set<string>();
@@ -13,8 +16,9 @@ function namesTheConfigReads(): Set<string> {
     {},
     {
       get(_target, name) {
-        if (typeof name === 'string') seen.add(name);
-        return undefined;
+        if (typeof name !== 'string') return undefined;
+        seen.add(name);
+        return SWITCHES[name];
       },
     },
   );
