@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { AppError } from '../../../src/errors';
 import { OutboxSender, type SendingSession } from '../../../src/messaging/outbox-sender';
+import type { OutboxStore } from '../../../src/messaging/outbox-store';
 import { SendPacer } from '../../../src/messaging/send-pacer';
 import type { SessionSnapshot } from '../../../src/session/session-state';
 import type { WaClient } from '../../../src/whatsapp/wa-client';
@@ -37,17 +38,35 @@ class FakeSendingSession implements SendingSession {
 const open: TestStores[] = [];
 after(() => open.forEach((s) => s.dispose()));
 
-function setup(options: { rate?: number; burst?: number; gap?: number; maxAttempts?: number } = {}) {
+/** The database away (PostgreSQL restarting) for the next `failures` markSent calls. */
+function withMarkSentFailing(store: OutboxStore, failing: { failures: number }): OutboxStore {
+  return new Proxy(store, {
+    get(target, name, receiver) {
+      const value: unknown = Reflect.get(target, name, receiver);
+      if (name !== 'markSent' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      return async (...args: Parameters<OutboxStore['markSent']>) => {
+        if (failing.failures > 0) {
+          failing.failures--;
+          throw new AppError('DATABASE_UNAVAILABLE', 'The database is not reachable (connect ECONNREFUSED).');
+        }
+        return target.markSent(...args);
+      };
+    },
+  });
+}
+
+function setup(options: { rate?: number; burst?: number; gap?: number; maxAttempts?: number; markSentFailures?: { failures: number } } = {}) {
   const clock = new FakeClock();
   const stores = createTestStores(clock);
   open.push(stores);
+  const store = options.markSentFailures === undefined ? stores.outboxStore : withMarkSentFailing(stores.outboxStore, options.markSentFailures);
   const client = new FakeWaClient(1, new Journal());
   const session = new FakeSendingSession(client);
   const logger = new RecordingLogger();
   const pacer = new SendPacer({ ratePerMinute: options.rate ?? 600, burst: options.burst ?? 100, chatGapMs: options.gap ?? 0, clock, random: () => 0 });
   const make = () =>
     new OutboxSender({
-      store: stores.outboxStore,
+      store,
       session,
       pacer,
       clock,
@@ -165,6 +184,41 @@ describe('OutboxSender', () => {
     const record = await h.stores.outboxStore.get(id);
     assert.deepEqual([record?.status, record?.attempts, h.client.sent.length], ['sent', 2, 1]);
     assert.equal(h.logger.find('warn', /were being sent when the daemon stopped/).length, 1);
+  });
+
+  it('sent while the database is away: recorded as sent once it is back, never sent again; the chat goes on', async () => {
+    const failing = { failures: 3 };
+    const h = setup({ markSentFailures: failing });
+    await h.sender.start();
+    h.session.set('ready');
+    const first = await h.queue('a@c.us', 'one');
+    const second = await h.queue('a@c.us', 'two');
+    await flush(20);
+    assert.equal(h.client.sent.length, 1, 'WhatsApp took the first');
+    assert.equal((await h.stores.outboxStore.get(first))?.status, 'sending');
+    await h.clock.advance(5_000);
+    assert.deepEqual([(await h.stores.outboxStore.get(first))?.status, (await h.stores.outboxStore.get(first))?.attempts], ['sent', 1]);
+    await flush(20);
+    assert.equal((await h.stores.outboxStore.get(second))?.status, 'sent');
+    assert.deepEqual(h.client.sent.map((m) => m.text), ['one', 'two'], 'each once, in order');
+    assert.ok(h.logger.find('warn', /was sent, but the database is away/).length >= 1);
+  });
+
+  it('the database away for longer: the send stays recorded in memory and is committed first when it returns', async () => {
+    const failing = { failures: 1_000 };
+    const h = setup({ markSentFailures: failing });
+    await h.sender.start();
+    h.session.set('ready');
+    const first = await h.queue('a@c.us', 'one');
+    await h.queue('a@c.us', 'two');
+    await h.clock.advance(40_000);
+    assert.equal(h.client.sent.length, 1, 'nothing else is sent meanwhile, and nothing twice');
+    assert.equal(h.logger.find('error', /was sent but cannot be recorded yet/).length, 1);
+    failing.failures = 0;
+    await h.clock.advance(10_000);
+    await flush(20);
+    assert.equal((await h.stores.outboxStore.get(first))?.status, 'sent');
+    assert.deepEqual(h.client.sent.map((m) => m.text), ['one', 'two']);
   });
 
   it('bot replies are paced and delivered like API sends, but bring no message.status events', async () => {
