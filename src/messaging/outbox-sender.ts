@@ -115,8 +115,10 @@ export class OutboxSender {
   private async pump(): Promise<void> {
     await this.recordUnrecorded();
     while (this.running && this.options.session.snapshot().state === 'ready') {
-      const now = this.options.clock.now();
       const heads = (await this.options.store.heads(HEADS)).filter((head) => head.status === 'queued');
+      // After the query: a store that answers over the network (PostgreSQL) takes a few ms, and a
+      // `now` from before it is older than the pacer's, so nothing would ever be due.
+      const now = this.options.clock.now();
       if (heads.length === 0) return;
       const readyAt = (head: OutboxRecord): number => Math.max(head.nextAttemptAt, this.options.pacer.readyAt(head.chatId));
       const next = heads.find((head) => readyAt(head) <= now);

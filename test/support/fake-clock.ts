@@ -34,6 +34,11 @@ export class FakeClock implements Clock {
     return this.time;
   }
 
+  /** Time passing inside a slow call: forward by `ms`, no timer fired (the next `advance` fires them). */
+  elapse(ms: number): void {
+    this.time += ms;
+  }
+
   setTimeout(callback: () => void, ms: number): TimerHandle {
     const handle: TimerHandle = { id: ++this.seq };
     this.timers.set(handle, { handle, due: this.time + Math.max(0, ms), seq: this.seq, callback });

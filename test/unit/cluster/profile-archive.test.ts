@@ -308,6 +308,21 @@ describe('profile archive (pack / unpack of the saved parts of a Chromium profil
     assert.deepEqual(await readTree(profile), { 'Default/IndexedDB/old': Buffer.from('old').toString('hex') });
   });
 
+  // BUG (src/cluster/profile-archive.ts:48 and :62): the staging copy is made with `cp` (no
+  // preserveTimestamps), so its files and folders carry the copy time, and tar (portable still
+  // writes mtime) puts it in every header: the same profile packed in another second is another
+  // archive with another sha256, and PgSessionVault.save never answers `unchanged` across saves.
+  it('packing an unchanged profile again (in another second) gives the same archive', { todo: 'bug: packProfile writes the staging copy time as mtime; the sha256 of an unchanged profile changes every second' }, async () => {
+    const parent = await freshDir('same-twice');
+    const source = path.join(parent, 'session-s');
+    await writeTree(source, SAVED_FILES);
+    const first = await packProfile(source);
+    await new Promise((resolve) => setTimeout(resolve, 1_000 - (Date.now() % 1_000) + 50));
+    const second = await packProfile(source);
+    assert.ok(first && second);
+    assert.equal(second.sha256, first.sha256, 'the same files, the same archive');
+  });
+
   it('SAVED_PARTS are the two folders WhatsApp needs', () => {
     assert.deepEqual([...SAVED_PARTS], ['Default/IndexedDB', 'Default/Local Storage']);
   });

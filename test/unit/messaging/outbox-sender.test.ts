@@ -186,6 +186,30 @@ describe('OutboxSender', () => {
     assert.equal(h.logger.find('warn', /were being sent when the daemon stopped/).length, 1);
   });
 
+  it('a store that takes a few ms to answer (PostgreSQL over the network) still sends: due is judged after the answer', async () => {
+    const h = setup({ rate: 30, burst: 3 });
+    const slow = new Proxy(h.stores.outboxStore, {
+      get(target, name, receiver) {
+        const value: unknown = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        if (name !== 'heads') return value.bind(target);
+        return async (limit: number) => {
+          const heads = await target.heads(limit);
+          h.clock.elapse(3);
+          return heads;
+        };
+      },
+    });
+    const sender = new OutboxSender({ store: slow, session: h.session, pacer: new SendPacer({ ratePerMinute: 30, burst: 3, chatGapMs: 0, clock: h.clock, random: () => 0 }), clock: h.clock, logger: h.logger, maxAttempts: 5, statusEvents: () => [] });
+    await sender.start();
+    h.session.set('ready');
+    const id = (await h.stores.outbox.accept({ chatId: 'a@c.us', text: 'one', replyTo: null }, 'api')).record.id;
+    sender.kick();
+    await h.clock.advance(100);
+    assert.equal((await h.stores.outboxStore.get(id))?.status, 'sent');
+    await sender.stop();
+  });
+
   it('sent while the database is away: recorded as sent once it is back, never sent again; the chat goes on', async () => {
     const failing = { failures: 3 };
     const h = setup({ markSentFailures: failing });
