@@ -59,7 +59,9 @@ export async function packProfile(profileDir: string, attempts = 3): Promise<Pro
     for (const part of SAVED_PARTS) if (await exists(path.join(staging, part))) present.push(part);
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of create({ gzip: { level: 6 }, cwd: staging, portable: true }, present) as AsyncIterable<Buffer>) {
+    // No times in the archive (the staging copies carry the copy's time): the same files give
+    // the same bytes, so an unchanged session is seen as such and writes no new version.
+    for await (const chunk of create({ gzip: { level: 6 }, cwd: staging, portable: true, noMtime: true }, present) as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (size > MAX_ARCHIVE_BYTES) throw new Error(`the saved session is over ${MAX_ARCHIVE_BYTES / 1024 / 1024} MiB compressed; it is not saved`);
       chunks.push(chunk);

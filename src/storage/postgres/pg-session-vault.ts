@@ -94,7 +94,11 @@ export class PgSessionVault {
         [this.clientId],
       );
       const head = rows[0];
-      if (head?.current_version != null && head.sha256 === archive.sha256) return { kind: 'unchanged', version: head.current_version };
+      if (head?.current_version != null && head.sha256 === archive.sha256) {
+        // Nothing to write, but only the holder may be told its copy is the current one.
+        await assertHolder(client, this.clientId, fence);
+        return { kind: 'unchanged', version: head.current_version };
+      }
       const version = (head?.last_version ?? 0) + 1;
       await client.query(
         'INSERT INTO wa_tether_session_archives (client_id, version, lease_generation, sha256, size, data) VALUES ($1, $2, $3, $4, $5, $6)',
