@@ -163,6 +163,30 @@ const MUTATIONS: readonly Mutation[] = [
     from: 'if (!isAllowedTransition(previous, state)) {',
     to: 'if (!isAllowedTransition(previous, state) && false) {',
   },
+  {
+    bug: 'a save of the session is not fenced by the lease (a host that lost it overwrites the new holder\'s session)',
+    file: 'src/storage/postgres/pg-session-vault.ts',
+    from: "      // The fence, just before the version becomes current: held from here to the commit.\n      await assertHolder(client, this.clientId, fence);",
+    to: '',
+  },
+  {
+    bug: 'a holder that cannot renew keeps the lease until the standby takes it (two browsers on one account)',
+    file: 'src/cluster/lease-keeper.ts',
+    from: 'const remaining = Math.max(0, renewalStartedAt + this.options.ttlMs / 2 - this.options.clock.now());',
+    to: 'const remaining = Math.max(0, renewalStartedAt + this.options.ttlMs * 2 - this.options.clock.now());',
+  },
+  {
+    bug: 'the local profile is replaced at every takeover, like RemoteAuth (a newer local session is lost)',
+    file: 'src/cluster/session-replica.ts',
+    from: 'if (head.current !== null && !(local && marker.version === head.current)) {',
+    to: 'if (head.current !== null) {',
+  },
+  {
+    bug: 'a send WhatsApp took is tried again when recording it fails (sent twice after a database blip)',
+    file: 'src/messaging/outbox-sender.ts',
+    from: '      sent = await session.withClient((client) => client.sendText(chatId, record.text, quote));\n    } catch (error) {\n      await this.failed(record, error);\n      return;\n    }',
+    to: '      sent = await session.withClient((client) => client.sendText(chatId, record.text, quote));\n      await store.markSent(record.id, { waMessageId: sent.id, sentAt: clock.now() }, []);\n    } catch (error) {\n      await this.failed(record, error);\n      return;\n    }',
+  },
 ];
 
 const ROOT = path.resolve(__dirname, '..');
