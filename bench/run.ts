@@ -5,6 +5,7 @@
  *   npm run bench                     full run (about 9 minutes on 2 cores)
  *   npm run bench -- --quick          fewer runs, shorter loads (about 2-3 minutes)
  *   npm run bench -- --runs 7         more ready-state runs per contender (default 5)
+ *   npm run bench -- --only postgres  only the PostgreSQL section (about 2 minutes)
  *   npm run bench -- --help           every option
  *
  * It builds the daemon (`npm run build`) and runs `node dist/src/main.js` with the node flags
@@ -28,6 +29,7 @@ import { httpLoad } from './lib/http-load';
 import { messagingLatency } from './lib/messaging';
 import { browserTable } from './lib/browser-table';
 import { pairTemplate } from './lib/pairing';
+import { formatPostgres, postgresJson, postgresSection } from './lib/postgres';
 import { readyRuns } from './lib/ready-runs';
 import { type BenchOptions, report } from './lib/report';
 
@@ -50,6 +52,8 @@ const HELP = `Usage: npm run bench -- [options]
   --table-runs N      runs per set-up of the browser table (default 3; --quick 1)
   --node-flags=...    node flags for the daemon, e.g. --node-flags='--max-semi-space-size=2'
                       (default: those of render.yaml's startCommand, i.e. what Render runs)
+  --lease-ttl-ms MS   LEASE_TTL_MS for section 9's crash takeover (default 30000, the daemon's; --quick 6000)
+  --only postgres     only section 9 (PostgreSQL), about 2 minutes
   --skip-build        use dist/ as it is
   --quick             fewer runs and shorter loads, for a smoke test of the bench itself
 `;
@@ -74,6 +78,8 @@ async function main(): Promise<void> {
       incoming: { type: 'string' },
       'incoming-rate': { type: 'string', default: '20' },
       'node-flags': { type: 'string' },
+      'lease-ttl-ms': { type: 'string' },
+      only: { type: 'string' },
       'skip-build': { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -123,6 +129,22 @@ async function main(): Promise<void> {
     const ctx: BenchContext = { cleanup, dirs, browsers, daemonNodeFlags: nodeFlags };
     log(`daemon: node ${[...nodeFlags, 'dist/src/main.js'].join(' ')} on ${browsers.shell}; bare: node bench/bare-client.cjs on ${browsers.full} (library defaults) and on the shell with the daemon's flags; ${chromiumVersion(browsers.full)}`);
 
+    const postgresOptions = {
+      leaseTtlMs: num(values['lease-ttl-ms'], 30_000, 6_000),
+      settleMs: options.settleMs,
+      sends: Math.min(options.sends, 100),
+      sendRatePerSec: options.sendRate,
+      log,
+    };
+    if (values.only !== undefined) {
+      if (values.only !== 'postgres') throw new Error(`--only takes "postgres" (got "${values.only}")`);
+      const template = await pairTemplate(ctx, 'daemon');
+      log('9. PostgreSQL: saves, a host move, a handover, a crash takeover, sends, memory');
+      const section = await postgresSection(ctx, { ...postgresOptions, template });
+      process.stdout.write(`${formatPostgres(section)}\n${JSON.stringify({ elapsedSec: Math.round((Date.now() - started) / 1000), postgres: postgresJson(section) })}\n`);
+      return;
+    }
+
     log('pairing one profile per contender (QR, scan, ready, stop)...');
     const templates = { daemon: await pairTemplate(ctx, 'daemon'), bare: await pairTemplate(ctx, 'bare'), 'bare-shell': await pairTemplate(ctx, 'bare-shell') };
 
@@ -165,7 +187,10 @@ async function main(): Promise<void> {
     log(`8. browser table: a bare client on each browser with the library's flags and with ours, ${options.tableRuns} runs each`);
     const browsers8 = await browserTable(ctx, { runs: options.tableRuns, settleMs: options.settleMs, log });
 
-    const output = report({ options, ready, http, bot, messaging, browserTable: browsers8, elapsedSec: (Date.now() - started) / 1000, chromium: chromiumVersion(browsers.full) });
+    log('9. PostgreSQL: saves, a host move, a handover, a crash takeover, sends, memory');
+    const postgres = await postgresSection(ctx, { ...postgresOptions, template: templates.daemon });
+
+    const output = report({ options, ready, http, bot, messaging, postgres, browserTable: browsers8, elapsedSec: (Date.now() - started) / 1000, chromium: chromiumVersion(browsers.full) });
     process.stdout.write(output);
   } finally {
     await cleanup.runAll();

@@ -73,7 +73,7 @@ function latencies(values: readonly number[], count: number, ratePerSec: number)
   return { count, ratePerSec, done: values.length, p50Ms: percentile(values, 50), p99Ms: percentile(values, 99), maxMs: percentile(values, 100) };
 }
 
-async function apiSends(url: string, phone: SimPhone, count: number, rate: number): Promise<Latencies> {
+export async function apiSends(url: string, phone: SimPhone, count: number, rate: number): Promise<Latencies> {
   await phone.clearOutbox();
   const run = randomBytes(4).toString('hex');
   const postedAt = new Map<string, number>();

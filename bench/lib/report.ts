@@ -8,6 +8,7 @@ import type { Latencies, MessagingSection } from './messaging';
 import type { BrowserRow } from './browser-table';
 import type { Smaps, TreeMemory } from './memory';
 import type { ContenderKind } from './contenders';
+import { formatPostgres, postgresJson, type PostgresSection } from './postgres';
 import type { ReadyRun } from './ready-runs';
 import { median, mib, ratio, round, spread, table } from './stats';
 
@@ -40,6 +41,7 @@ export interface ReportInput {
   readonly http: HttpSection;
   readonly bot: BotSection;
   readonly messaging: MessagingSection;
+  readonly postgres: PostgresSection;
   readonly browserTable: readonly BrowserRow[];
   readonly elapsedSec: number;
   readonly chromium: string;
@@ -183,6 +185,7 @@ export function report(input: ReportInput): string {
       ...input.browserTable.map((row) => [row.browser === 'full' ? 'chromium (new headless)' : 'chromium-headless-shell', row.flags, String(mib(row.pss)), String(row.processes), String(Math.round(row.readyMs))]),
     ]),
   );
+  lines.push('', formatPostgres(input.postgres));
   lines.push('', 'Targets');
   lines.push(table([['target', 'measured', 'goal', 'result'], ...verdicts.map(([name, value, goal, ok]) => [name, value, goal, ok ? 'PASS' : 'MISS'])]));
   lines.push('', `elapsed ${Math.round(input.elapsedSec)} s`, '');
@@ -235,6 +238,7 @@ export function report(input: ReportInput): string {
     },
     browserTable: input.browserTable.map((row) => ({ browser: row.browser, flags: row.flags, pssMiB: mib(row.pss), processes: row.processes, readyMs: Math.round(row.readyMs), runs: row.runs })),
     messaging: { sends: latencyJson(messaging.sends), webhooks: latencyJson(messaging.webhooks), sendBudgetPerMinute: messaging.sendBudgetPerMinute },
+    postgres: postgresJson(input.postgres),
     growth: {
       points: Object.fromEntries(
         (

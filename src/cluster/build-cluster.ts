@@ -18,6 +18,7 @@ import { PgWebhookStore } from '../storage/postgres/pg-webhook-store';
 import type { WebhookRouting } from '../webhooks/webhook-store';
 import { LeaseKeeper, type LeaseRole, type LeaseStatus } from './lease-keeper';
 import { ReplicatedSessionStore } from './replicated-session-store';
+import { listenForReleases } from './release-listener';
 import { type BackupStatus, SessionReplica } from './session-replica';
 import type { SessionSnapshot } from '../session/session-state';
 
@@ -97,6 +98,7 @@ export function buildCluster(options: ClusterOptions) {
     close: () => db.close(),
   };
   let stopWatching: (() => void) | null = null;
+  let stopListening: () => Promise<void> = async () => undefined;
   let stopped = false;
   /** From just before the session starts: only then may a clear or a pairing change go through. */
   let serving = false;
@@ -134,7 +136,12 @@ export function buildCluster(options: ClusterOptions) {
       };
       session.describeWait('Connecting to the database (DATABASE_URL).');
       await db.ready();
-      await keeper.acquire();
+      stopListening = await listenForReleases(options.database.url, clientId, () => keeper.wake(), logger);
+      try {
+        await keeper.acquire();
+      } finally {
+        await stopListening();
+      }
       session.describeWait('Holding the lease: bringing the session up to date from the database.');
       for (let attempt = 1, delayMs = 1_000; ; attempt++, delayMs = Math.min(delayMs * 2, 10_000)) {
         if (stopped || keeper.current() === null) throw new Error('stopped before the session was taken over');
@@ -181,7 +188,7 @@ export function buildCluster(options: ClusterOptions) {
     async close(): Promise<void> {
       stopped = true;
       keeper.stop();
-      await Promise.allSettled([leasePool.end(), db.close()]);
+      await Promise.allSettled([stopListening(), leasePool.end(), db.close()]);
     },
   };
 }

@@ -54,6 +54,8 @@ export class LeaseKeeper {
   private acquiring = true;
   /** Ends a standby's wait in `acquire()`. */
   private abandonWait: (() => void) | null = null;
+  /** Runs a standby's next attempt now (set only between two attempts). */
+  private retryNow: (() => void) | null = null;
   private readonly log: Logger;
 
   constructor(private readonly options: LeaseKeeperOptions) {
@@ -124,10 +126,23 @@ export class LeaseKeeper {
           this.lastError = describeError(error);
           if (this.role !== 'standby') this.setRole('connecting');
         }
-        this.timer = this.options.clock.setTimeout(() => void attempt(), this.pollMs());
+        const next = (): void => {
+          this.retryNow = null;
+          if (this.timer !== null) this.options.clock.clearTimeout(this.timer);
+          this.timer = null;
+          void attempt();
+        };
+        this.retryNow = next;
+        this.timer = this.options.clock.setTimeout(next, this.pollMs());
       };
       void attempt();
     });
+  }
+
+  /** The lease was just released (a notification): a standby asks now instead of at its next poll. */
+  wake(): void {
+    if (this.stopped || !this.acquiring || this.role === 'holder' || this.retryNow === null) return;
+    this.retryNow();
   }
 
   /** Hands the lease back (the SIGTERM path, after the browser is closed). */

@@ -1,5 +1,8 @@
 import type pg from 'pg';
 
+/** Where a release is announced (the payload is the CLIENT_ID). */
+export const LEASE_CHANNEL = 'wa_tether_lease';
+
 /** Proof of holding the lease: every fenced write checks both. */
 export interface LeaseFence {
   readonly holder: string;
@@ -54,11 +57,12 @@ export class PgLeaseTable {
 
   /** Hands the lease back at once (a standby takes it at its next poll); the generation stays. */
   async release(fence: LeaseFence): Promise<void> {
-    await this.pool.query(`UPDATE wa_tether_leases SET expires_at = now() WHERE client_id = $1 AND holder = $2 AND generation = $3`, [
-      this.clientId,
-      fence.holder,
-      fence.generation,
-    ]);
+    // Standbys listening on LEASE_CHANNEL try at once instead of at their next poll.
+    await this.pool.query(
+      `WITH released AS (UPDATE wa_tether_leases SET expires_at = now() WHERE client_id = $1 AND holder = $2 AND generation = $3 RETURNING client_id)
+       SELECT pg_notify('${LEASE_CHANNEL}', client_id) FROM released`,
+      [this.clientId, fence.holder, fence.generation],
+    );
   }
 
   async current(): Promise<LeaseHolder | null> {

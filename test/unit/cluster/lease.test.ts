@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { LeaseKeeper, type LeaseRole } from '../../../src/cluster/lease-keeper';
+import { listenForReleases } from '../../../src/cluster/release-listener';
 import { type Clock, systemClock } from '../../../src/common/clock';
 import type { LeaseFence } from '../../../src/storage/postgres/pg-lease-table';
 import { createPool, PgDatabase } from '../../../src/storage/postgres/pg-database';
@@ -131,6 +132,28 @@ describe('LeaseKeeper on a real PostgreSQL lease (ttl 3 s, system clock)', { ski
     assert.deepEqual([row?.holder, row?.generation, row?.live], ['host-b', taken.generation, true]);
     assert.equal(await a.table.renew(fenceA, TTL_MS), false, 'the released fence cannot renew');
     assert.deepEqual([a.lost, b.lost], [[], []], 'nobody lost anything');
+  });
+
+  it('a release is announced: a listening standby takes over at once, not at its next poll', async () => {
+    const clientId = freshAccount();
+    const a = instance(clientId, 'host-a');
+    await a.keeper.acquire();
+    // The standby's clock is fake and never advanced: its poll never fires, only the notification can wake it.
+    const clock = new FakeClock();
+    const b = instance(clientId, 'host-b', clock);
+    const waiting = b.keeper.acquire();
+    await standingBy(b);
+    const stopListening = await listenForReleases(url, clientId, () => b.keeper.wake(), new RecordingLogger());
+    const other = await listenForReleases(url, `${clientId}-other`, () => assert.fail('woken by another account'), new RecordingLogger());
+    try {
+      await a.keeper.release();
+      const fence = await withTimeout(waiting, 5_000, 'the standby woken by the release');
+      assert.equal(fence.holder, 'host-b');
+      assert.equal(clock.pending() > 0, true, 'its renewal timer is armed on its own clock');
+    } finally {
+      await stopListening();
+      await other();
+    }
   });
 
   it('a holder that stops renewing (no release) is taken over only once its lease expired: not before ~5/6 of the ttl', async () => {
