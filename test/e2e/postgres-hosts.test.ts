@@ -4,7 +4,8 @@
 // on loopback, the real daemon, library and Chromium, the simulated WhatsApp Web.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { sessionPaths } from '../../src/storage/session-paths';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -107,6 +108,7 @@ describe('a session moving between hosts through PostgreSQL', { skip: SKIP ?? fa
   let holder: Daemon;
   let standby: Daemon;
   let queuedId = '';
+  let pairedOnA: string | null = null;
   let pendingEventId = '';
 
   it('host A pairs by QR and saves the session within seconds of ready, from a working directory that is not AUTH_PATH', async () => {
@@ -157,6 +159,8 @@ describe('a session moving between hosts through PostgreSQL', { skip: SKIP ?? fa
   it('A stops on SIGTERM: it saves after the browser closed and hands the lease back', async () => {
     const since = Date.now();
     const exit = await a.stop('SIGTERM');
+    pairedOnA = readMetadata(hostA).pairedAt;
+    assert.ok(pairedOnA);
     assert.equal(exit.code, 0, a.tail());
     assert.ok(saves(a, since).some((s) => s.reason === 'shutdown'), a.tail());
     assert.ok(a.lines.some((l) => /Released the lease/.test(l)), a.tail());
@@ -174,6 +178,8 @@ describe('a session moving between hosts through PostgreSQL', { skip: SKIP ?? fa
     const detail = await cluster(b);
     assert.equal(detail.sessionBackup.prepared, 'restored');
     assert.ok(existsSync(hostB.profileDir));
+    // The metadata came with it: paired when A paired, not when B became ready.
+    assert.equal(readMetadata(hostB).pairedAt, pairedOnA);
     // The message A accepted is sent by B.
     const sent = await eventually(async () => {
       const m = await message(b, queuedId);
@@ -321,6 +327,10 @@ describe('a session moving between hosts through PostgreSQL', { skip: SKIP ?? fa
     }
   });
 });
+
+function readMetadata(host: Sandbox): { pairedAt: string | null } {
+  return JSON.parse(readFileSync(sessionPaths(host.authPath, CLIENT_ID).metadataFile, 'utf8')) as { pairedAt: string | null };
+}
 
 function doctorEnv(host: Sandbox): Record<string, string> {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', AUTH_PATH: host.authPath, WEB_CACHE_PATH: host.cachePath, CLIENT_ID, PORT: '1', HOST: '127.0.0.1', CHROME_PATH };
