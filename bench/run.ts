@@ -54,6 +54,7 @@ const HELP = `Usage: npm run bench -- [options]
                       (default: those of render.yaml's startCommand, i.e. what Render runs)
   --lease-ttl-ms MS   LEASE_TTL_MS for section 9's crash takeover (default 30000, the daemon's; --quick 6000)
   --only postgres     only section 9 (PostgreSQL), about 2 minutes
+  --only growth       only sections 5-6 (bot latency and growth)
   --skip-build        use dist/ as it is
   --quick             fewer runs and shorter loads, for a smoke test of the bench itself
 `;
@@ -136,8 +137,19 @@ async function main(): Promise<void> {
       sendRatePerSec: options.sendRate,
       log,
     };
+    if (values.only === 'growth') {
+      const template = await pairTemplate(ctx, 'daemon');
+      const control = await pairTemplate(ctx, 'bare-shell');
+      log(`5-6. bot latency (${options.messages} x !ping at ${options.msgRate}/s) and growth (${options.reconnects} reconnects)`);
+      const bot = await botAndGrowth(ctx, { template, controlTemplate: control, messages: options.messages, ratePerSec: options.msgRate, reconnects: options.reconnects, settleMs: options.growthSettleMs, log });
+      const mibOf = (m: { pss: number; anon: number }): string => `PSS ${(m.pss / 2 ** 20).toFixed(1)} anon ${(m.anon / 2 ** 20).toFixed(1)}`;
+      process.stdout.write(
+        `growth: first ready ${mibOf(bot.atReady)}; after ${Math.floor(options.reconnects / 2)} reconnects ${mibOf(bot.halfReconnects)}; after ${options.reconnects} ${mibOf(bot.afterReconnects)}; ${bot.reconnectsOk}/${bot.reconnects} back to ready\n`,
+      );
+      return;
+    }
     if (values.only !== undefined) {
-      if (values.only !== 'postgres') throw new Error(`--only takes "postgres" (got "${values.only}")`);
+      if (values.only !== 'postgres') throw new Error(`--only takes "postgres" or "growth" (got "${values.only}")`);
       const template = await pairTemplate(ctx, 'daemon');
       log('9. PostgreSQL: saves, a host move, a handover, a crash takeover, sends, memory');
       const section = await postgresSection(ctx, { ...postgresOptions, template });

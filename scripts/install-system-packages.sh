@@ -3,7 +3,8 @@
 # the Dockerfile, scripts/setup.sh and CI (through setup.sh) all use.
 #
 #   scripts/install-system-packages.sh PURPOSE...
-#     runtime    the daemon's browser (chromium-headless-shell) and fonts for it
+#     runtime    the daemon's browser (chromium-headless-shell), fonts for it, and setpriv
+#                (util-linux: the browser dies with the daemon, kill -9 included)
 #     build      a compiler for better-sqlite3's native module (python3, make, g++)
 #     container  runtime, plus tini (reaps the browser's children) and CA certificates
 #     full       the full Chromium, for BROWSER_MODE=full
@@ -24,6 +25,7 @@ for purpose in "$@"; do
     runtime)
       want chromium-headless-shell test -x /usr/lib/chromium/chromium-headless-shell
       want fonts-liberation has_fonts
+      want util-linux command -v setpriv
       ;;
     build)
       want python3 command -v python3
@@ -33,6 +35,7 @@ for purpose in "$@"; do
     container)
       want chromium-headless-shell test -x /usr/lib/chromium/chromium-headless-shell
       want fonts-liberation has_fonts
+      want util-linux command -v setpriv
       want tini command -v tini
       want ca-certificates test -f /etc/ssl/certs/ca-certificates.crt
       ;;

@@ -200,6 +200,7 @@ async function main(): Promise<void> {
     bot: botGate,
     browserMemory: measureBrowserMemory,
     logLinesDropped: () => standardOutputs().stdout.dropped + standardOutputs().stderr.dropped,
+    ...(cluster === null ? {} : { cluster: () => cluster.status() }),
   });
 
   // HTTP first: Render's health check and the operator get an answer long before Chromium is up.

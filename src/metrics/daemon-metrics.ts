@@ -17,6 +17,8 @@ export interface MetricSources {
   readonly browserMemory: () => Promise<number | null>;
   /** Log lines dropped because stdout or stderr was closed. */
   readonly logLinesDropped: () => number;
+  /** With DATABASE_URL: the lease and the saves; absent without it. */
+  readonly cluster?: () => { readonly role: string; readonly backup: { readonly saves: number; readonly failures: number } };
 }
 
 /** A browser memory reading is reused for this long: summing PSS over /proc is not free. */
@@ -95,6 +97,18 @@ export class DaemonMetrics {
     totals('wa_tether_webhook_attempts_total', 'Webhook delivery attempts since start, by result: delivered, failed (retried later), dead (given up).', 'result', () => sources.deliverer.stats);
     total('wa_tether_log_lines_dropped_total', 'Log lines dropped since start because stdout or stderr was closed.', () => sources.logLinesDropped());
     totals('wa_tether_bot_dropped_total', 'Bot commands not run since start, by reason.', 'reason', () => sources.bot.dropped);
+    new Gauge({
+      name: 'wa_tether_lease_held',
+      help: 'This instance runs the account: 1 holding the lease (DATABASE_URL) or, without a database, always; 0 as a standby.',
+      registers: [registry],
+      collect() {
+        this.set(sources.cluster === undefined || sources.cluster().role === 'holder' ? 1 : 0);
+      },
+    });
+    totals('wa_tether_session_saves_total', 'Saves of the session to the database since start, by result (always 0 without DATABASE_URL).', 'result', () => {
+      const backup = sources.cluster?.().backup;
+      return { saved: backup?.saves ?? 0, failed: backup?.failures ?? 0 };
+    });
 
     const backlog = sources.backlog;
     /** Counts by status from the last backlog count; no sample before the first one. */

@@ -34,7 +34,7 @@ describe('health and status with DATABASE_URL', () => {
   let holder = true;
   let app: TestApp;
   before(async () => {
-    app = await startApp({ session, overrides: { cluster: { status: () => current }, session: standbyGuard(session, () => holder) } });
+    app = await startApp({ session, cluster: () => current, overrides: { session: standbyGuard(session, () => holder) } });
   });
   after(() => app.close());
 

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
+import type { ClusterStatus } from '../../src/cluster/build-cluster';
 import { emptyCounters, SESSION_STATES } from '../../src/session/session-state';
 import { FakeSession, READY } from '../support/fake-session';
 import { Scrape } from '../support/prometheus';
@@ -132,6 +133,30 @@ describe('GET /metrics', () => {
     await scrape({});
     const proxied = await fetch(`${app.url}/metrics`, { headers: { 'X-Forwarded-For': '203.0.113.9' } });
     assert.equal(proxied.status, 403);
+  });
+
+  it('the lease and the saves: 1 without a database; with one, 1 only while holding, saves by result', async () => {
+    app = await startApp({ session: new FakeSession({ ...READY }) });
+    let metrics = await scrape();
+    assert.equal(metrics.value('wa_tether_lease_held'), 1);
+    assert.equal(metrics.value('wa_tether_session_saves_total', { result: 'saved' }), 0);
+    await app.close();
+    let role: ClusterStatus['role'] = 'standby';
+    const cluster = (): ClusterStatus => ({
+      role,
+      problem: null,
+      database: { reachable: true, lastError: null, migrated: true },
+      lease: { role, self: 'host/1/abc', holder: null, generation: 1, expiresAt: null, checkedAt: null, lastError: null },
+      backup: { version: 2, lastSavedAt: null, lastAttemptAt: null, lastError: null, saves: 3, failures: 1, prepared: 'restored' },
+    });
+    app = await startApp({ session: new FakeSession({ ...READY }), cluster });
+    metrics = await scrape();
+    assert.equal(metrics.value('wa_tether_lease_held'), 0);
+    role = 'holder';
+    metrics = await scrape();
+    assert.equal(metrics.value('wa_tether_lease_held'), 1);
+    assert.equal(metrics.value('wa_tether_session_saves_total', { result: 'saved' }), 3);
+    assert.equal(metrics.value('wa_tether_session_saves_total', { result: 'failed' }), 1);
   });
 
   it("the README's metrics table names exactly the metrics there are", async () => {

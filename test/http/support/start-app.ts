@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { ClusterStatus } from '../../../src/cluster/build-cluster';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp, type AppDeps } from '../../../src/http/create-app';
@@ -30,6 +31,8 @@ export interface TestAppOptions {
   readonly metricsToken?: string | null;
   readonly session?: FakeSession;
   readonly host?: string;
+  /** With DATABASE_URL: the cluster status, for health, status and /metrics alike. */
+  readonly cluster?: () => ClusterStatus;
   readonly overrides?: Partial<AppDeps>;
 }
 
@@ -57,8 +60,10 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
     bot,
     browserMemory: async () => metricSources.browserBytes,
     logLinesDropped: () => 0,
+    ...(options.cluster ? { cluster: options.cluster } : {}),
   });
   const app = createApp({
+    ...(options.cluster ? { cluster: { status: options.cluster } } : {}),
     session,
     inspector,
     logger,
