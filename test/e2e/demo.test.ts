@@ -10,7 +10,7 @@ import { endProcesses, findProfileProcesses } from '../../src/chromium/chromium-
 import { CHROME_PATH, HEADLESS } from '../support/browser';
 import { ADMIN_TOKEN, CLIENT_ID, Daemon } from '../support/daemon';
 import { useScene } from '../support/scene';
-import { eventually } from '../support/wait';
+import { eventually, sleep } from '../support/wait';
 
 /** The text of `selector` on `page`, once `accept` holds for it. */
 async function textOf(page: Page, selector: string, accept: (text: string) => boolean, what: string): Promise<string> {
@@ -23,6 +23,23 @@ async function textOf(page: Page, selector: string, accept: (text: string) => bo
 async function click(page: Page, selector: string): Promise<void> {
   await page.waitForSelector(`${selector}:not([disabled])`, { timeout: 30_000 });
   await page.click(selector);
+}
+
+/**
+ * A phone action from the phone page, as a person does it: click, read the answer, and when it
+ * says the simulated phone could not act yet (NOT_READY: "wait ..., then try again") try once
+ * more. A second refusal fails the test with the page's message.
+ */
+async function phoneAction(page: Page, selector: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await page.$eval('#result', (el) => el.removeAttribute('data-ok')).catch(() => undefined);
+    await click(page, selector);
+    const ok = await eventually(async () => (await page.$eval('#result', (el) => el.getAttribute('data-ok')).catch(() => null)) ?? undefined, `the answer to ${selector}`, 30_000);
+    if (ok === 'true') return;
+    const message = await page.$eval('#result', (el) => el.textContent ?? '');
+    if (attempt >= 2) assert.fail(`${selector} refused twice: ${message}`);
+    await sleep(2_000);
+  }
 }
 
 describe('demo mode (WA_SIMULATOR=true) through the phone page', { timeout: 240_000 }, () => {
@@ -97,7 +114,7 @@ describe('demo mode (WA_SIMULATOR=true) through the phone page', { timeout: 240_
 
   it('a dropped connection: the daemon reconnects with its saved session, no QR', async () => {
     const before = scene.daemon.transitions().length;
-    await click(phone, '#drop');
+    await phoneAction(phone, '#drop');
     await textOf(qr, '#state', (t) => t === 'ready', 'ready after the reconnect');
     await eventually(async () => (scene.daemon.transitions().slice(before).includes('ready') ? true : undefined), 'a reconnect', 30_000);
     const after = scene.daemon.transitions().slice(before);
@@ -107,7 +124,7 @@ describe('demo mode (WA_SIMULATOR=true) through the phone page', { timeout: 240_
   });
 
   it('pairing by code from /qr: the number typed there, the code shown there, typed on the phone, ready', async () => {
-    await click(phone, '#logout');
+    await phoneAction(phone, '#logout');
     await textOf(qr, '#state', (t) => t === 'qr', 'a fresh QR');
     await qr.waitForSelector('#code-phone', { visible: true });
     await qr.type('#code-phone', '+1 555 000 1111');
