@@ -9,52 +9,9 @@ import { after, describe, it } from 'node:test';
 import { SIM_WEB_VERSION } from '../sim';
 import { CHROME_PATH } from '../support/browser';
 import { ADMIN_TOKEN, CLIENT_ID, Daemon, REPO_ROOT, Sandbox } from '../support/daemon';
+import { doctor } from '../support/doctor';
 import { freePort } from '../support/free-port';
 import { sessionPaths } from '../../src/storage/session-paths';
-
-interface Line {
-  readonly verdict: string;
-  readonly name: string;
-  readonly detail: string;
-  readonly fix: string | null;
-}
-
-interface Report {
-  readonly code: number | null;
-  readonly text: string;
-  readonly lines: readonly Line[];
-  line(name: string): Line;
-}
-
-/** Runs the doctor as `npm run doctor` does (scripts/doctor.mjs) with exactly `env`. */
-function doctor(env: Record<string, string>): Promise<Report> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts', 'doctor.mjs')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const lines: Line[] = [];
-      for (const raw of text.split('\n')) {
-        const check = /^ {2}(PASS|WARN|FAIL|SKIP) {2}(.{12}) (.*)$/.exec(raw);
-        if (check) lines.push({ verdict: check[1]!, name: check[2]!.trim(), detail: check[3]!, fix: null });
-        const fix = /^\s+fix: (.*)$/.exec(raw);
-        if (fix && lines.length > 0) lines[lines.length - 1] = { ...lines[lines.length - 1]!, fix: fix[1]! };
-      }
-      resolve({
-        code,
-        text,
-        lines,
-        line(name) {
-          const found = lines.find((l) => l.name === name);
-          assert.ok(found, `no "${name}" line in:\n${text}`);
-          return found;
-        },
-      });
-    });
-  });
-}
 
 const ALL_CHECKS = ['node', 'library', 'build', 'config', 'browser', 'launch', 'auth path', 'port', 'daemon', 'lock', 'session', 'web cache'];
 

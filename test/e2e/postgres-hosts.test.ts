@@ -11,8 +11,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import type { AcceptedMessageBody, ClusterBody, ClusterDetailBody, HealthBody, MessageBody } from '../../src/http/bodies';
-import { spawn } from 'node:child_process';
 import { CHROME_PATH } from '../support/browser';
+import { doctor } from '../support/doctor';
 import { ADMIN_TOKEN, CLIENT_ID, Daemon, REPO_ROOT, Sandbox } from '../support/daemon';
 import { attachPhone, startPairedDaemon } from '../support/phone';
 import { postgresUnavailable, TestPostgres } from '../support/postgres';
@@ -309,14 +309,15 @@ describe('a session moving between hosts through PostgreSQL', { skip: SKIP ?? fa
   });
 
   it('the doctor reads the database; a wrong one is a FAIL with a fix; the URL and its password never printed', async () => {
-    const good = await runDoctor({ ...doctorEnv(hostA), DATABASE_URL: url });
-    const line = good.split('\n').find((l) => /^ {2}\w{4} {2}database /.test(l));
-    assert.ok(line, good);
-    assert.match(line, /^ {2}(PASS|WARN) {2}database +connected; schema version 1; nobody holds the session/);
-    const bad = await runDoctor({ ...doctorEnv(hostA), DATABASE_URL: `postgres://wa:${PASSWORD}@127.0.0.1:1/none` });
-    assert.match(bad, /FAIL {2}database +DATABASE_URL does not connect: .*ECONNREFUSED/);
-    assert.match(bad, /fix: check the host, port, user, password and database name in DATABASE_URL/);
-    for (const text of [good, bad]) assert.ok(!text.includes(PASSWORD), text);
+    const good = await doctor({ ...doctorEnv(hostA), DATABASE_URL: url });
+    assert.match(good.line('database').verdict, /^(PASS|WARN)$/);
+    assert.match(good.line('database').detail, /^connected; schema version 1; nobody holds the session/);
+    const bad = await doctor({ ...doctorEnv(hostA), DATABASE_URL: `postgres://wa:${PASSWORD}@127.0.0.1:1/none` });
+    assert.equal(bad.code, 1);
+    assert.equal(bad.line('database').verdict, 'FAIL');
+    assert.match(bad.line('database').detail, /^DATABASE_URL does not connect: .*ECONNREFUSED/);
+    assert.match(bad.line('database').fix ?? '', /^check the host, port, user, password and database name in DATABASE_URL/);
+    for (const report of [good, bad]) assert.ok(!report.text.includes(PASSWORD), report.text);
   });
 
   it('no daemon ever logged DATABASE_URL or its password', () => {
@@ -336,14 +337,3 @@ function doctorEnv(host: Sandbox): Record<string, string> {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', AUTH_PATH: host.authPath, WEB_CACHE_PATH: host.cachePath, CLIENT_ID, PORT: '1', HOST: '127.0.0.1', CHROME_PATH };
 }
 
-/** `npm run doctor` (scripts/doctor.mjs) with exactly `env`; its whole output. */
-function runDoctor(env: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts', 'doctor.mjs')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('exit', () => resolve(text));
-  });
-}

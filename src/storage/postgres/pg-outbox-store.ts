@@ -5,53 +5,16 @@ import type {
   OutboxError,
   OutboxPage,
   OutboxRecord,
-  OutboxSource,
   OutboxStatus,
   OutboxStore,
 } from '../../messaging/outbox-store';
+import { type OutboxRow, toOutboxRecord } from '../outbox-row';
 import type { WebhookEventDraft } from '../../webhooks/webhook-store';
 import type { PgDatabase, Queryable } from './pg-database';
 import type { PgWebhookStore } from './pg-webhook-store';
 
-interface OutboxRow {
-  seq: number;
-  id: string;
-  chat_id: string;
-  text: string;
-  reply_to: string | null;
-  source: OutboxSource;
-  status: OutboxStatus;
-  attempts: number;
-  created_at: number;
-  next_attempt_at: number;
-  sent_at: number | null;
-  wa_message_id: string | null;
-  error_code: string | null;
-  error_message: string | null;
-  idempotency_key: string | null;
-  fingerprint: string | null;
-}
-
 const COLUMNS = `seq, id, chat_id, text, reply_to, source, status, attempts, created_at, next_attempt_at, sent_at, wa_message_id,
   error_code, error_message, idempotency_key, fingerprint`;
-
-function toRecord(row: OutboxRow): OutboxRecord {
-  return {
-    id: row.id,
-    chatId: row.chat_id,
-    text: row.text,
-    replyTo: row.reply_to,
-    source: row.source,
-    status: row.status,
-    attempts: row.attempts,
-    createdAt: row.created_at,
-    nextAttemptAt: row.next_attempt_at,
-    sentAt: row.sent_at,
-    waMessageId: row.wa_message_id,
-    error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
-    seq: row.seq,
-  };
-}
 
 /**
  * The outbox in PostgreSQL, one account's rows (`client_id`) of a table other accounts share.
@@ -77,7 +40,7 @@ export class PgOutboxStore implements OutboxStore {
         [this.clientId, message.id, message.chatId, message.text, message.replyTo, message.source, message.createdAt, idempotency?.key ?? null, idempotency?.fingerprint ?? null],
       );
       const created = inserted.rows[0];
-      if (created) return { kind: 'created', record: toRecord(created) };
+      if (created) return { kind: 'created', record: toOutboxRecord(created) };
       if (idempotency === null) throw new Error('The outbox insert neither inserted nor conflicted.');
       // A new statement, so a new snapshot: it sees the row the other enqueue committed.
       const { rows } = await this.db.query<OutboxRow>(`SELECT ${COLUMNS} FROM wa_tether_outbox WHERE client_id = $1 AND idempotency_key = $2`, [
@@ -85,13 +48,13 @@ export class PgOutboxStore implements OutboxStore {
         idempotency.key,
       ]);
       const existing = rows[0];
-      if (existing) return { kind: existing.fingerprint === idempotency.fingerprint ? 'replayed' : 'conflict', record: toRecord(existing) };
+      if (existing) return { kind: existing.fingerprint === idempotency.fingerprint ? 'replayed' : 'conflict', record: toOutboxRecord(existing) };
     }
   }
 
   async get(id: string): Promise<OutboxRecord | null> {
     const { rows } = await this.db.query<OutboxRow>(`SELECT ${COLUMNS} FROM wa_tether_outbox WHERE client_id = $1 AND id = $2`, [this.clientId, id]);
-    return rows[0] ? toRecord(rows[0]) : null;
+    return rows[0] ? toOutboxRecord(rows[0]) : null;
   }
 
   async list(options: { readonly status?: OutboxStatus; readonly limit: number; readonly before?: number }): Promise<OutboxPage> {
@@ -102,7 +65,7 @@ export class PgOutboxStore implements OutboxStore {
       [this.clientId, options.status ?? null, options.before ?? null, options.limit + 1],
     );
     const page = rows.slice(0, options.limit);
-    return { messages: page.map(toRecord), next: rows.length > options.limit ? (page.at(-1)?.seq ?? null) : null };
+    return { messages: page.map(toOutboxRecord), next: rows.length > options.limit ? (page.at(-1)?.seq ?? null) : null };
   }
 
   async heads(limit: number): Promise<readonly OutboxRecord[]> {
@@ -112,7 +75,7 @@ export class PgOutboxStore implements OutboxStore {
        ORDER BY seq LIMIT $2`,
       [this.clientId, limit],
     );
-    return rows.map(toRecord);
+    return rows.map(toOutboxRecord);
   }
 
   async markSending(id: string): Promise<void> {
@@ -161,7 +124,7 @@ export class PgOutboxStore implements OutboxStore {
       this.clientId,
       waMessageId,
     ]);
-    return rows[0] ? toRecord(rows[0]) : null;
+    return rows[0] ? toOutboxRecord(rows[0]) : null;
   }
 
   async counts(now: number): Promise<OutboxCounts> {

@@ -4,49 +4,15 @@ import type {
   DeliveryCounts,
   DeliveryStatus,
   WebhookEventDraft,
-  WebhookEventType,
   WebhookRouting,
   WebhookStore,
 } from '../../webhooks/webhook-store';
+import { type DeliveryRow, toDelivery } from '../delivery-row';
 import type { PgDatabase, Queryable } from './pg-database';
-
-interface DeliveryRow {
-  id: string;
-  event_id: string;
-  event_type: WebhookEventType;
-  url: string;
-  body: string;
-  status: DeliveryStatus;
-  attempts: number;
-  created_at: number;
-  retry_from: number;
-  next_attempt_at: number;
-  delivered_at: number | null;
-  last_error: string | null;
-  last_status_code: number | null;
-}
 
 const COLUMNS = `d.id, d.event_id, e.type AS event_type, d.url, e.body, d.status, d.attempts, d.created_at, d.retry_from, d.next_attempt_at,
   d.delivered_at, d.last_error, d.last_status_code`;
 const SELECT = `SELECT ${COLUMNS} FROM wa_tether_webhook_deliveries d JOIN wa_tether_webhook_events e ON e.client_id = d.client_id AND e.id = d.event_id`;
-
-function toDelivery(row: DeliveryRow): Delivery {
-  return {
-    id: row.id,
-    eventId: row.event_id,
-    eventType: row.event_type,
-    url: row.url,
-    body: row.body,
-    status: row.status,
-    attempts: row.attempts,
-    createdAt: row.created_at,
-    retryFrom: row.retry_from,
-    nextAttemptAt: row.next_attempt_at,
-    deliveredAt: row.delivered_at,
-    lastError: row.last_error,
-    lastStatusCode: row.last_status_code,
-  };
-}
 
 /**
  * Webhook events and deliveries in PostgreSQL, one account's rows (`client_id`) of tables other

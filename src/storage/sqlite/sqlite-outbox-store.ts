@@ -5,50 +5,13 @@ import type {
   OutboxError,
   OutboxPage,
   OutboxRecord,
-  OutboxSource,
   OutboxStatus,
   OutboxStore,
 } from '../../messaging/outbox-store';
+import { type OutboxRow, toOutboxRecord } from '../outbox-row';
 import type { WebhookEventDraft } from '../../webhooks/webhook-store';
 import type { SqliteDatabase } from './open-database';
 import type { SqliteWebhookStore } from './sqlite-webhook-store';
-
-interface OutboxRow {
-  seq: number;
-  id: string;
-  chat_id: string;
-  text: string;
-  reply_to: string | null;
-  source: OutboxSource;
-  status: OutboxStatus;
-  attempts: number;
-  created_at: number;
-  next_attempt_at: number;
-  sent_at: number | null;
-  wa_message_id: string | null;
-  error_code: string | null;
-  error_message: string | null;
-  idempotency_key: string | null;
-  fingerprint: string | null;
-}
-
-function toRecord(row: OutboxRow): OutboxRecord {
-  return {
-    id: row.id,
-    chatId: row.chat_id,
-    text: row.text,
-    replyTo: row.reply_to,
-    source: row.source,
-    status: row.status,
-    attempts: row.attempts,
-    createdAt: row.created_at,
-    nextAttemptAt: row.next_attempt_at,
-    sentAt: row.sent_at,
-    waMessageId: row.wa_message_id,
-    error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
-    seq: row.seq,
-  };
-}
 
 /** The outbox in SQLite. Each method is one transaction, committed before it resolves. */
 export class SqliteOutboxStore implements OutboxStore {
@@ -74,17 +37,17 @@ export class SqliteOutboxStore implements OutboxStore {
       if (idempotency !== null) {
         const existing = this.byKey.get(idempotency.key);
         if (existing) {
-          return { kind: existing.fingerprint === idempotency.fingerprint ? 'replayed' : 'conflict', record: toRecord(existing) };
+          return { kind: existing.fingerprint === idempotency.fingerprint ? 'replayed' : 'conflict', record: toOutboxRecord(existing) };
         }
       }
       this.insert.run({ ...message, key: idempotency?.key ?? null, fingerprint: idempotency?.fingerprint ?? null });
-      return { kind: 'created', record: toRecord(this.byId.get(message.id) as OutboxRow) };
+      return { kind: 'created', record: toOutboxRecord(this.byId.get(message.id) as OutboxRow) };
     })();
   }
 
   async get(id: string): Promise<OutboxRecord | null> {
     const row = this.byId.get(id);
-    return row ? toRecord(row) : null;
+    return row ? toOutboxRecord(row) : null;
   }
 
   async list(options: { readonly status?: OutboxStatus; readonly limit: number; readonly before?: number }): Promise<OutboxPage> {
@@ -94,7 +57,7 @@ export class SqliteOutboxStore implements OutboxStore {
       )
       .all({ status: options.status ?? null, before: options.before ?? null, limit: options.limit + 1 });
     const page = rows.slice(0, options.limit);
-    return { messages: page.map(toRecord), next: rows.length > options.limit ? (page.at(-1)?.seq ?? null) : null };
+    return { messages: page.map(toOutboxRecord), next: rows.length > options.limit ? (page.at(-1)?.seq ?? null) : null };
   }
 
   async heads(limit: number): Promise<readonly OutboxRecord[]> {
@@ -105,7 +68,7 @@ export class SqliteOutboxStore implements OutboxStore {
          ORDER BY o.seq LIMIT ?`,
       )
       .all(limit)
-      .map(toRecord);
+      .map(toOutboxRecord);
   }
 
   async markSending(id: string): Promise<void> {
@@ -146,7 +109,7 @@ export class SqliteOutboxStore implements OutboxStore {
 
   async findByWaMessageId(waMessageId: string): Promise<OutboxRecord | null> {
     const row = this.db.prepare<[string], OutboxRow>('SELECT * FROM outbox WHERE wa_message_id = ?').get(waMessageId);
-    return row ? toRecord(row) : null;
+    return row ? toOutboxRecord(row) : null;
   }
 
   async counts(now: number): Promise<OutboxCounts> {

@@ -4,47 +4,13 @@ import type {
   DeliveryCounts,
   DeliveryStatus,
   WebhookEventDraft,
-  WebhookEventType,
   WebhookRouting,
   WebhookStore,
 } from '../../webhooks/webhook-store';
+import { type DeliveryRow, toDelivery } from '../delivery-row';
 import type { SqliteDatabase } from './open-database';
 
-interface DeliveryRow {
-  id: string;
-  event_id: string;
-  event_type: WebhookEventType;
-  url: string;
-  body: string;
-  status: DeliveryStatus;
-  attempts: number;
-  created_at: number;
-  retry_from: number;
-  next_attempt_at: number;
-  delivered_at: number | null;
-  last_error: string | null;
-  last_status_code: number | null;
-}
-
 const SELECT = `SELECT d.*, e.type AS event_type, e.body AS body FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id`;
-
-function toDelivery(row: DeliveryRow): Delivery {
-  return {
-    id: row.id,
-    eventId: row.event_id,
-    eventType: row.event_type,
-    url: row.url,
-    body: row.body,
-    status: row.status,
-    attempts: row.attempts,
-    createdAt: row.created_at,
-    retryFrom: row.retry_from,
-    nextAttemptAt: row.next_attempt_at,
-    deliveredAt: row.delivered_at,
-    lastError: row.last_error,
-    lastStatusCode: row.last_status_code,
-  };
-}
 
 /** Webhook events and deliveries in SQLite. Each method is one transaction, committed before it resolves. */
 export class SqliteWebhookStore implements WebhookStore {
