@@ -1,5 +1,5 @@
-import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
+import { canExecute } from '../config/find-browser';
 
 export interface BrowserLaunch {
   /** What puppeteer starts. */
@@ -9,20 +9,8 @@ export interface BrowserLaunch {
   readonly diesWithDaemon: boolean;
 }
 
-function executable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function findOnPath(name: string, pathVariable: string | undefined): string | null {
-  for (const dir of (pathVariable ?? '/usr/bin:/bin').split(':')) {
-    if (dir !== '' && executable(path.join(dir, name))) return path.join(dir, name);
-  }
-  return null;
+function onPath(name: string, pathVariable: string | undefined): boolean {
+  return (pathVariable ?? '/usr/bin:/bin').split(':').some((dir) => dir !== '' && canExecute(path.join(dir, name)));
 }
 
 /**
@@ -32,7 +20,7 @@ function findOnPath(name: string, pathVariable: string | undefined): string | nu
  */
 export function browserLaunch(browser: string, env: Readonly<Record<string, string>>, packageRoot: string): BrowserLaunch {
   const wrapper = path.join(packageRoot, 'scripts', 'run-browser.sh');
-  if (process.platform !== 'linux' || findOnPath('setpriv', env.PATH) === null || !executable(wrapper)) {
+  if (process.platform !== 'linux' || !onPath('setpriv', env.PATH) || !canExecute(wrapper)) {
     return { executablePath: browser, env, diesWithDaemon: false };
   }
   return { executablePath: wrapper, env: { ...env, WA_TETHER_BROWSER: browser }, diesWithDaemon: true };

@@ -149,7 +149,8 @@ function scriptTargets(head: string, readHead: (file: string) => string, isExecu
   return found;
 }
 
-function canExecute(file: string): boolean {
+/** Whether `file` exists and this user may run it. */
+export function canExecute(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
     return true;
