@@ -4,7 +4,7 @@
 // on loopback, the real daemon, library and Chromium, the simulated WhatsApp Web.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { sessionPaths } from '../../src/storage/session-paths';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -128,7 +128,11 @@ describe('a session moving between hosts through PostgreSQL', { skip: SKIP ?? fa
     assert.equal(publicHealth.body.status, 'pass');
     assert.deepEqual(publicHealth.body.cluster, { role: 'holder', problem: null } satisfies ClusterBody);
     // The harness runs the daemon from the repository: nothing was written there (RemoteAuth's zip path).
-    assert.equal(existsSync(path.join(process.cwd(), 'RemoteAuth-e2e.zip')), false);
+    // Nothing left beside the profile by the save (no zip, no staging copy of the keys), in
+    // AUTH_PATH or in the daemon's working directory.
+    const beside = readdirSync(hostA.authPath).filter((name) => /\.zip$|\.(saving|restoring|replaced)-/.test(name));
+    assert.deepEqual(beside, []);
+    assert.deepEqual(readdirSync(REPO_ROOT).filter((name) => name.endsWith('.zip')), []);
     assert.ok(!a.lines.some((l) => /ENOENT.*\.zip/.test(l)), 'no missing zip in the log');
   });
 
@@ -174,7 +178,7 @@ describe('a session moving between hosts through PostgreSQL', { skip: SKIP ?? fa
     b = await start(hostB);
     const ready = await b.waitForState('ready', 30_000);
     assert.ok(!b.transitions().includes('qr'), `no QR: ${b.transitions().join(' ')}`);
-    assert.equal(ready.me?.id !== undefined, true);
+    assert.deepEqual(ready.me, { id: '15550001111', name: 'Sim Phone' });
     const detail = await cluster(b);
     assert.equal(detail.sessionBackup.prepared, 'restored');
     assert.ok(existsSync(hostB.profileDir));
