@@ -1,5 +1,5 @@
 import { loadQrcode } from '../common/load-qrcode';
-import { describeError } from '../errors';
+import { describeError } from '../common/errors';
 import type { Logger } from '../logging/logger';
 import type { CurrentQr } from '../session/session-state';
 

@@ -1,4 +1,4 @@
-import { describeError } from '../errors';
+import { describeError } from '../common/errors';
 import type { Logger } from '../logging/logger';
 import { isClientGoneError } from '../whatsapp/client-gone';
 

@@ -1,5 +1,5 @@
 import type { Clock } from '../common/clock';
-import { describeError } from '../errors';
+import { describeError } from '../common/errors';
 import type { Logger } from '../logging/logger';
 
 /** What a shutdown does, in order: the reverse of start. */
@@ -61,8 +61,12 @@ export function createShutdown(options: ShutdownOptions): (signal: string) => vo
       guard(logger, 'Stopping background work failed', () => steps.stopBackground());
       await steps.stopMessaging().catch((error: unknown) => logger.error('Stopping the outbox and webhooks failed', { error: describeError(error) }));
       await steps.stopSession().catch((error: unknown) => logger.error('Stopping the session failed', { error: describeError(error) }));
-      await steps.saveSession?.(options.timeoutMs - (clock.now() - startedAt)).catch((error: unknown) => logger.warn('Saving the session to the database failed', { error: describeError(error) }));
-      await steps.releaseLease?.().catch((error: unknown) => logger.warn('Releasing the lease failed; a standby takes over once it expires', { error: describeError(error) }));
+      await steps
+        .saveSession?.(options.timeoutMs - (clock.now() - startedAt))
+        .catch((error: unknown) => logger.warn('Saving the session to the database failed', { error: describeError(error) }));
+      await steps
+        .releaseLease?.()
+        .catch((error: unknown) => logger.warn('Releasing the lease failed; a standby takes over once it expires', { error: describeError(error) }));
       await Promise.resolve()
         .then(() => steps.closeStorage())
         .catch((error: unknown) => logger.error('Closing the database failed', { error: describeError(error) }));

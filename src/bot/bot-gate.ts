@@ -1,18 +1,8 @@
+import type { BotLimits } from '../config/config';
 import type { Clock } from '../common/clock';
 import { TokenBucket } from '../common/token-bucket';
 import type { Logger } from '../logging/logger';
 import type { IncomingMessage } from '../whatsapp/wa-client';
-
-export interface BotLimits {
-  /** Commands a minute one chat may run (a burst of as many). */
-  readonly perChatPerMinute: number;
-  /** Commands a minute all chats together may run. */
-  readonly globalPerMinute: number;
-  /** Only these chats (ids such as 15550001111@c.us or 1203...@g.us); null = every chat. */
-  readonly allowedChats: readonly string[] | null;
-  /** Whether commands from group chats run at all. */
-  readonly groups: boolean;
-}
 
 /** Why a command did not run. */
 export type DropReason = 'not_allowed' | 'group' | 'stale' | 'rate_chat' | 'rate_global' | 'queue_full';

@@ -10,8 +10,8 @@ export interface CommandContext {
   readonly prefix: string;
   /** The session as it is now (who is paired, since when). */
   readonly session: SessionSnapshot;
-  /** Answers in the message's chat, quoting it. */
-  reply(text: string): Promise<void>;
+  /** Answers in the message's chat, quoting it. A function, not a method: commands destructure it. */
+  readonly reply: (text: string) => Promise<void>;
 }
 
 /** One bot command. Adding a command is adding one file to `commands/` and listing it there. */

@@ -1,21 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import type { MessagingStores } from '../app/build-messaging';
+import type { MessagingStores } from '../storage/messaging-stores';
 import type { Clock } from '../common/clock';
 import type { DatabaseConfig } from '../config/config';
 import { whileUnavailable } from '../common/while-unavailable';
-import { AppError, describeError } from '../errors';
+import { AppError, describeError } from '../common/errors';
 import type { Logger } from '../logging/logger';
 import type { SessionMetadata, SessionMetadataStore } from '../storage/session-metadata';
 import type { LocalSessionStore } from '../storage/local-session-store';
-import type { SessionPaths } from '../storage/session-paths';
+import type { SessionPaths } from '../config/session-paths';
 import { createPool, type DatabaseHealth, PgDatabase } from '../storage/postgres/pg-database';
 import { PgLeaseTable } from '../storage/postgres/pg-lease-table';
 import { PgMetadataMirror } from '../storage/postgres/pg-metadata-mirror';
+import { PgMediaStore } from '../storage/postgres/pg-media-store';
 import { PgOutboxStore } from '../storage/postgres/pg-outbox-store';
 import { PgSessionVault } from '../storage/postgres/pg-session-vault';
 import { PgWebhookStore } from '../storage/postgres/pg-webhook-store';
-import type { WebhookRouting } from '../webhooks/webhook-store';
+import type { WebhookRouting } from '../storage/webhook-store';
 import { LeaseKeeper, type LeaseRole, type LeaseStatus } from './lease-keeper';
 import { ReplicatedSessionStore } from './replicated-session-store';
 import { listenForReleases } from './release-listener';
@@ -95,6 +96,7 @@ export function buildCluster(options: ClusterOptions) {
   const stores: MessagingStores = {
     outbox: new PgOutboxStore(db, clientId, webhooks),
     webhooks,
+    media: new PgMediaStore(db, clientId),
     close: () => db.close(),
   };
   let stopWatching: (() => void) | null = null;
@@ -112,7 +114,8 @@ export function buildCluster(options: ClusterOptions) {
     // The cause (host, port) is for authorized callers only: `database.lastError`.
     else if (database.reachable === false) problem = 'database unreachable: the session runs on; saves and sends wait for it';
     else if (lease.role === 'connecting') problem = 'connecting to the database';
-    else if (replica.status().lastError !== null) problem = 'the last save of the session to the database failed (the reason is in status: cluster.sessionBackup.lastError)';
+    else if (replica.status().lastError !== null)
+      problem = 'the last save of the session to the database failed (the reason is in status: cluster.sessionBackup.lastError)';
     return { role: lease.role, problem, database, lease, backup: replica.status() };
   };
 

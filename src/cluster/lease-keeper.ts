@@ -1,5 +1,5 @@
 import type { Clock } from '../common/clock';
-import { describeError } from '../errors';
+import { describeError } from '../common/errors';
 import type { Logger } from '../logging/logger';
 import type { LeaseFence, LeaseHolder, PgLeaseTable } from '../storage/postgres/pg-lease-table';
 
@@ -117,7 +117,9 @@ export class LeaseKeeper {
           }
           this.other = result.by;
           if (this.role !== 'standby' || !announced) {
-            this.log.warn(`standby: another instance holds the session (${result.by?.holder ?? 'its lease is being handed over'}); taking over when it stops or its lease expires`);
+            this.log.warn(
+              `standby: another instance holds the session (${result.by?.holder ?? 'its lease is being handed over'}); taking over when it stops or its lease expires`,
+            );
             announced = true;
           }
           this.setRole('standby');
@@ -191,7 +193,8 @@ export class LeaseKeeper {
     try {
       stillOurs = await this.options.table.renew(fence, this.options.ttlMs);
     } catch (error) {
-      if (this.lastError === null) this.log.warn('Cannot renew the lease: the database is not reachable; the session keeps running for now', { error: describeError(error) });
+      if (this.lastError === null)
+        this.log.warn('Cannot renew the lease: the database is not reachable; the session keeps running for now', { error: describeError(error) });
       this.lastError = describeError(error);
     }
     if (this.stopped || this.role !== 'holder') return;

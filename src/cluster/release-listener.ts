@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { describeError } from '../errors';
+import { describeError } from '../common/errors';
 import type { Logger } from '../logging/logger';
 import { LEASE_CHANNEL } from '../storage/postgres/pg-lease-table';
 

@@ -1,4 +1,4 @@
-import { describeError } from '../errors';
+import { describeError } from '../common/errors';
 import type { Logger } from '../logging/logger';
 import type { SessionInfo, SessionStore } from '../storage/session-info';
 import type { LocalSessionStore } from '../storage/local-session-store';
@@ -26,8 +26,8 @@ export class ReplicatedSessionStore implements SessionStore {
   async wipe(): Promise<void> {
     await this.local.wipe();
     // The remote half never fails the wipe: it is remembered and done once the database answers.
-    await this.replica.forget().catch((error: unknown) =>
-      this.logger.warn('Could not record the pending delete of the saved session', { error: describeError(error) }),
-    );
+    await this.replica
+      .forget()
+      .catch((error: unknown) => this.logger.warn('Could not record the pending delete of the saved session', { error: describeError(error) }));
   }
 }

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../common/write-file-atomic';
 
 /**
  * Which saved version the local profile is, kept beside it. With it a host knows without
@@ -33,20 +33,7 @@ export async function readSavedVersion(file: string): Promise<SavedVersion> {
   }
 }
 
-/** Temp file, fsync, rename: a crash leaves the old record or the new one. */
+/** Atomic: a crash leaves the old record or the new one. */
 export async function writeSavedVersion(file: string, value: SavedVersion): Promise<void> {
-  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify({ version: value.version, clearPending: value.clearPending })}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
+  await writeFileAtomic(file, `${JSON.stringify({ version: value.version, clearPending: value.clearPending })}\n`);
 }

@@ -1,16 +1,15 @@
-import { rm, stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { Clock, TimerHandle } from '../common/clock';
 import { SerialQueue } from '../common/serial-queue';
 import { withTimeout } from '../common/with-timeout';
-import { describeError } from '../errors';
+import { describeError } from '../common/errors';
 import type { Logger } from '../logging/logger';
 import type { SessionSnapshot, SessionState } from '../session/session-state';
 import type { SessionMetadata, SessionMetadataStore } from '../storage/session-metadata';
 import type { LeaseFence } from '../storage/postgres/pg-lease-table';
 import type { PgMetadataMirror } from '../storage/postgres/pg-metadata-mirror';
 import type { PgSessionVault } from '../storage/postgres/pg-session-vault';
-import { packProfile, removeLeftovers, SAVED_PARTS, unpackProfile } from './profile-archive';
+import { packProfile } from '../storage/profile-archive';
+import { type PrepareOutcome, restoreProfile } from './restore-profile';
 import { readSavedVersion, type SavedVersion, writeSavedVersion } from './saved-version-file';
 
 /** The first save this long after `ready`: the keys are written by then, and nobody waits a minute. */
@@ -34,8 +33,6 @@ export interface BackupStatus {
   /** How this instance's profile was prepared when it took the lease. */
   readonly prepared: PrepareOutcome | null;
 }
-
-export type PrepareOutcome = 'restored' | 'kept-local' | 'forgot-cleared' | 'nothing-saved';
 
 export interface SessionReplicaOptions {
   /** AUTH_PATH/session-CLIENT_ID */
@@ -87,49 +84,9 @@ export class SessionReplica {
    */
   prepare(): Promise<SessionMetadata | null> {
     return this.queue.run(async () => {
-      const fence = this.requireFence();
-      await removeLeftovers(this.options.profileDir);
-      let marker = await readSavedVersion(this.options.savedVersionFile);
-      let head = await this.options.vault.head();
-      if (marker.clearPending !== null) {
-        if (head.current !== null && head.current <= marker.clearPending) {
-          await this.options.vault.clear(fence);
-          this.log.info('Deleted the saved session from the database (a clear made while it was unreachable)');
-        }
-        marker = { version: null, clearPending: null };
-        await writeSavedVersion(this.options.savedVersionFile, marker);
-        head = await this.options.vault.head();
-      }
-      const local = await hasSavedParts(this.options.profileDir);
-      let outcome: PrepareOutcome;
-      if (head.current !== null && !(local && marker.version === head.current)) {
-        const saved = await this.options.vault.load();
-        if (saved === null) {
-          outcome = local ? 'kept-local' : 'nothing-saved';
-          this.log.error('The saved session in the database cannot be read; starting from the local profile');
-        } else {
-          await unpackProfile(saved.data, this.options.profileDir);
-          await writeSavedVersion(this.options.savedVersionFile, { version: saved.version, clearPending: null });
-          this.status_ = { ...this.status_, version: saved.version };
-          outcome = 'restored';
-          this.log.info(`Restored the session from the database (version ${saved.version}, saved ${saved.savedAt.toISOString()}); no QR needed`);
-        }
-      } else if (head.current === null && marker.version !== null && head.last >= marker.version && local) {
-        // Our version was in this database and was deleted since: a clear or a logout on another
-        // host, and the copy is dead. (A database that never had it, a new one, leaves it alone.)
-        await this.forgetLocal();
-        outcome = 'forgot-cleared';
-        this.log.info('The session was cleared on another instance since this profile was saved; starting unpaired');
-      } else {
-        outcome = local ? 'kept-local' : 'nothing-saved';
-        this.status_ = { ...this.status_, version: marker.version };
-        if (local) this.log.info(`Using the local profile${marker.version === null ? ' (not in the database yet; saved once ready)' : ` (saved version ${marker.version})`}`);
-      }
-      this.status_ = { ...this.status_, prepared: outcome };
-      if (outcome === 'kept-local') return null;
-      const remote = await this.options.mirror.get();
-      if (remote !== null) await this.options.metadata.update(remote);
-      return remote;
+      const { outcome, version, metadata } = await restoreProfile({ ...this.options, fence: this.requireFence(), log: this.log });
+      this.status_ = { ...this.status_, ...(version === undefined ? {} : { version }), prepared: outcome };
+      return metadata;
     });
   }
 
@@ -173,7 +130,12 @@ export class SessionReplica {
       return;
     }
     try {
-      await withTimeout(this.queue.run(() => this.saveNow('shutdown', true)), timeoutMs, this.options.clock, 'The shutdown save');
+      await withTimeout(
+        this.queue.run(() => this.saveNow('shutdown', true)),
+        timeoutMs,
+        this.options.clock,
+        'The shutdown save',
+      );
     } catch (error) {
       this.log.warn('The session was not saved at shutdown; the last saved version stays current', { error: describeError(error) });
     }
@@ -189,7 +151,10 @@ export class SessionReplica {
       this.stopTimers();
       this.readyOnce = false;
       const marker = await readSavedVersion(this.options.savedVersionFile);
-      const pending: SavedVersion = { version: null, clearPending: Math.max(marker.version ?? 0, marker.clearPending ?? 0, this.status_.version ?? 0) };
+      const pending: SavedVersion = {
+        version: null,
+        clearPending: Math.max(marker.version ?? 0, marker.clearPending ?? 0, this.status_.version ?? 0),
+      };
       await writeSavedVersion(this.options.savedVersionFile, pending);
       this.status_ = { ...this.status_, version: null };
       await this.clearRemote(pending);
@@ -228,7 +193,13 @@ export class SessionReplica {
       const result = await this.options.vault.save(archive, fence);
       await writeSavedVersion(this.options.savedVersionFile, { version: result.version, clearPending: null });
       await this.options.mirror.put(await this.options.metadata.read());
-      this.status_ = { ...this.status_, version: result.version, lastSavedAt: new Date(this.options.clock.now()), lastError: null, saves: this.status_.saves + 1 };
+      this.status_ = {
+        ...this.status_,
+        version: result.version,
+        lastSavedAt: new Date(this.options.clock.now()),
+        lastError: null,
+        saves: this.status_.saves + 1,
+      };
       const took = this.options.clock.now() - startedAt;
       if (result.kind === 'saved') {
         this.log.info(`Saved the session to the database (${reason}): version ${result.version}, ${Math.round(result.size / 1024)} KiB, ${took} ms`, {
@@ -238,7 +209,11 @@ export class SessionReplica {
           reason,
         });
       } else {
-        this.log.debug(`The session is unchanged since version ${result.version} (${reason})`, { event: 'session.saved', version: result.version, reason });
+        this.log.debug(`The session is unchanged since version ${result.version} (${reason})`, {
+          event: 'session.saved',
+          version: result.version,
+          reason,
+        });
       }
       return true;
     } catch (error) {
@@ -278,27 +253,9 @@ export class SessionReplica {
     this.settledTimer = null;
   }
 
-  private async forgetLocal(): Promise<void> {
-    await rm(this.options.profileDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
-    await writeSavedVersion(this.options.savedVersionFile, { version: null, clearPending: null });
-    this.status_ = { ...this.status_, version: null };
-  }
-
   private requireFence(): LeaseFence {
     const fence = this.options.fence();
     if (fence === null) throw new Error('the session can only be prepared while holding the lease');
     return fence;
   }
-}
-
-async function hasSavedParts(profileDir: string): Promise<boolean> {
-  for (const part of SAVED_PARTS) {
-    try {
-      await stat(path.join(profileDir, part));
-      return true;
-    } catch {
-      // Not there.
-    }
-  }
-  return false;
 }

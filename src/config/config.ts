@@ -1,14 +1,34 @@
-import type { BotLimits } from '../bot/bot-gate';
 import type { LogLevel } from '../logging/log-levels';
 import type { BrowserMode } from './find-browser';
-import type { WebhookEventType } from '../webhooks/webhook-store';
+import type { WebhookEventType } from './event-types';
 
 /** The outbox's budget toward WhatsApp. */
+/** What the bot may run, and for whom. */
+export interface BotLimits {
+  /** Commands a minute one chat may run (a burst of as many). */
+  readonly perChatPerMinute: number;
+  /** Commands a minute all chats together may run. */
+  readonly globalPerMinute: number;
+  /** Only these chats (ids such as 15550001111@c.us or 1203...@g.us); null = every chat. */
+  readonly allowedChats: readonly string[] | null;
+  /** Whether commands from group chats run at all. */
+  readonly groups: boolean;
+}
+
 export interface SendConfig {
   readonly ratePerMinute: number;
   readonly burst: number;
   readonly chatGapMs: number;
   readonly maxAttempts: number;
+}
+
+export interface MediaConfig {
+  /** The largest file sent or received, bytes. */
+  readonly maxBytes: number;
+  /** URL sends may reach private, loopback and link-local addresses (never cloud metadata). */
+  readonly urlAllowPrivate: boolean;
+  /** How long media is kept: received from arrival, sent from when it was sent or failed for good. */
+  readonly retentionMs: number;
 }
 
 export interface WebhookConfig {
@@ -95,6 +115,7 @@ export interface Config {
   readonly botPrefix: string;
   readonly botLimits: BotLimits;
   readonly send: SendConfig;
+  readonly media: MediaConfig;
   readonly webhooks: WebhookConfig;
   /** Null: SQLite and the local disk (the default). */
   readonly database: DatabaseConfig | null;

@@ -1,6 +1,6 @@
 import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../errors';
+import { AppError } from '../common/errors';
 
 /**
  * How the browser runs. `shell`: chrome-headless-shell, the old headless mode (no browser UI
@@ -66,7 +66,9 @@ export function findBrowser(options: FindBrowserOptions): FoundBrowser {
       );
     }
     const resolved = resolve(options.explicit);
-    return { path: resolved, source: 'CHROME_PATH', mode: modeOf(resolved), warning: null };
+    // A wrapper's name says nothing: what it finally runs decides the mode.
+    const [binary] = browserBinaries(resolved, readHead, isExecutable);
+    return { path: resolved, source: 'CHROME_PATH', mode: modeOf(binary ?? resolved), warning: null };
   }
   if (options.mode === 'shell') {
     const shell = HEADLESS_SHELL_PATHS.find(isExecutable);
@@ -90,7 +92,11 @@ export function findBrowser(options: FindBrowserOptions): FoundBrowser {
   );
 }
 
-function findFull(options: FindBrowserOptions, isExecutable: (file: string) => boolean, resolve: (file: string) => string): Omit<FoundBrowser, 'warning'> | null {
+function findFull(
+  options: FindBrowserOptions,
+  isExecutable: (file: string) => boolean,
+  resolve: (file: string) => string,
+): Omit<FoundBrowser, 'warning'> | null {
   const system = SYSTEM_BROWSER_PATHS.find(isExecutable);
   if (system !== undefined) return { path: resolve(system), source: 'system', mode: 'full' };
   const downloaded = options.puppeteerBrowser('full');
@@ -103,34 +109,48 @@ export function modeOf(file: string): BrowserMode {
   return /headless[-_]shell/.test(path.basename(file)) ? 'shell' : 'full';
 }
 
+/** Wrappers around wrappers (a CI image's script around Debian's /usr/bin/chromium) are followed this deep. */
+const MAX_WRAPPER_DEPTH = 4;
+
 /**
- * For a script that runs a browser binary without `exec`, that binary; anything else as it is.
- * A script that `exec`s (Debian's /usr/bin/chromium) replaces itself, so it is safe to keep, and
- * keeping it keeps what it sets up.
+ * For a script that runs a browser without `exec`, what it runs (followed through further
+ * wrappers); anything else as it is. A script that `exec`s (Debian's /usr/bin/chromium)
+ * replaces itself, so it is safe to keep, and keeping it keeps what it sets up.
  */
-export function unwrap(file: string, readHead: (file: string) => string, isExecutable: (file: string) => boolean): string {
-  const head = readHead(file);
-  if (!head.startsWith('#!')) return file;
-  for (const { statement, target } of scriptTargets(head, readHead, isExecutable)) {
-    if (/^exec\s/.test(statement)) return file;
-    return target;
-  }
-  return file;
+export function unwrap(file: string, readHead: (file: string) => string, isExecutable: (file: string) => boolean, depth = 0): string {
+  if (depth >= MAX_WRAPPER_DEPTH || !readHead(file).startsWith('#!')) return file;
+  const [first] = scriptTargets(readHead(file), readHead, isExecutable);
+  if (first === undefined || /^exec\s/.test(first.statement)) return file;
+  return unwrap(first.target, readHead, isExecutable, depth + 1);
 }
 
 /**
  * The browser binaries `file` runs: itself when it is one, else those a wrapper script starts
- * (with or without `exec`; `$VAR` and `${VAR}` from plain assignments above are expanded, as in
- * Debian's `exec $LIBDIR/$APPNAME`). What the process table shows as `/proc/<pid>/exe` of a
- * browser launched through `file`.
+ * (with or without `exec`, through further wrappers; `$VAR` and `${VAR}` from plain assignments
+ * above are expanded, as in Debian's `exec $LIBDIR/$APPNAME`). What the process table shows as
+ * `/proc/<pid>/exe` of a browser launched through `file`. A wrapper this cannot read (a name
+ * found on PATH, a variable from the environment) yields nothing: the daemon then learns the
+ * binary from the running browser (`chromium/browser-binaries.ts`).
  */
-export function browserBinaries(file: string, readHead: (file: string) => string = readFileHead, isExecutable: (file: string) => boolean = canExecute): string[] {
+export function browserBinaries(
+  file: string,
+  readHead: (file: string) => string = readFileHead,
+  isExecutable: (file: string) => boolean = canExecute,
+  depth = 0,
+): string[] {
   const head = readHead(file);
   if (!head.startsWith('#!')) return [file];
-  return [...new Set(scriptTargets(head, readHead, isExecutable).map((t) => t.target))];
+  if (depth >= MAX_WRAPPER_DEPTH) return [];
+  const found = scriptTargets(head, readHead, isExecutable).flatMap((t) => browserBinaries(t.target, readHead, isExecutable, depth + 1));
+  return [...new Set(found)];
 }
 
-function scriptTargets(head: string, readHead: (file: string) => string, isExecutable: (file: string) => boolean): Array<{ statement: string; target: string }> {
+/** The browsers (binaries or further scripts) a script names by absolute path, with the statement naming each. */
+function scriptTargets(
+  head: string,
+  readHead: (file: string) => string,
+  isExecutable: (file: string) => boolean,
+): Array<{ statement: string; target: string }> {
   const vars = new Map<string, string>();
   const expand = (text: string): string => text.replace(/\$\{?(\w+)\}?/g, (whole, name: string) => vars.get(name) ?? whole);
   const found: Array<{ statement: string; target: string }> = [];
@@ -144,7 +164,8 @@ function scriptTargets(head: string, readHead: (file: string) => string, isExecu
     }
     const target = /(?:^|\s|")(\/[^\s"';|&]+)/.exec(expand(statement))?.[1];
     if (target === undefined || !/chrom|headless/i.test(path.basename(target)) || !isExecutable(target)) continue;
-    if (readHead(target).startsWith('\x7fELF')) found.push({ statement, target });
+    const targetHead = readHead(target);
+    if (targetHead.startsWith('\x7fELF') || targetHead.startsWith('#!')) found.push({ statement, target });
   }
   return found;
 }

@@ -5,9 +5,9 @@ import { ConfigError } from './config-error';
 import { EnvReader } from './env-reader';
 import { readBotLimits } from './read-bot';
 import { readDatabaseConfig } from './read-database';
-import { readSendConfig, readWebhookConfig } from './read-messaging';
+import { readMediaConfig, readSendConfig, readWebhookConfig } from './read-messaging';
 import { LOG_LEVELS } from '../logging/log-levels';
-import { sessionPaths } from '../storage/session-paths';
+import { sessionPaths } from './session-paths';
 
 const CLIENT_ID_PATTERN = /^[-_\w]+$/;
 /** WhatsApp Web builds: 2.3000.1017054665, sometimes with a -alpha or -beta suffix. */
@@ -57,29 +57,33 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
 
   const adminToken = read.raw('ADMIN_TOKEN') ?? null;
   if (adminToken !== null && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
-    read.fail(
-      `ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters. To resolve, generate one with: openssl rand -hex 24`,
-    );
+    read.fail(`ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters. To resolve, generate one with: openssl rand -hex 24`);
   }
   const apiToken = read.raw('API_TOKEN') ?? null;
   if (apiToken !== null && apiToken.length < MIN_ADMIN_TOKEN_LENGTH) {
     read.fail(`API_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters. To resolve, generate one with: openssl rand -hex 24`);
   }
   if (apiToken !== null && apiToken === adminToken) {
-    read.fail('API_TOKEN must differ from ADMIN_TOKEN: an application given the API token must not be able to clear the session. To resolve, generate another one.');
+    read.fail(
+      'API_TOKEN must differ from ADMIN_TOKEN: an application given the API token must not be able to clear the session. To resolve, generate another one.',
+    );
   }
   const metricsToken = read.raw('METRICS_TOKEN') ?? null;
   if (metricsToken !== null && metricsToken.length < MIN_ADMIN_TOKEN_LENGTH) {
     read.fail(`METRICS_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters. To resolve, generate one with: openssl rand -hex 24`);
   }
   if (metricsToken !== null && (metricsToken === adminToken || metricsToken === apiToken)) {
-    read.fail('METRICS_TOKEN must differ from ADMIN_TOKEN and API_TOKEN: a scraper holding it must not be able to send or clear. To resolve, generate another one.');
+    read.fail(
+      'METRICS_TOKEN must differ from ADMIN_TOKEN and API_TOKEN: a scraper holding it must not be able to send or clear. To resolve, generate another one.',
+    );
   }
 
   const pairingRaw = read.raw('PAIRING_PHONE_NUMBER') ?? null;
   const pairingPhoneNumber = pairingRaw === null ? null : normalizePhoneNumber(pairingRaw);
   if (pairingRaw !== null && pairingPhoneNumber === null) {
-    read.fail(`PAIRING_PHONE_NUMBER must be the account's phone number with its country code, e.g. +1 555 000 1111 (got "${pairingRaw.slice(0, 40)}"). To resolve, fix it, or unset it to pair by QR.`);
+    read.fail(
+      `PAIRING_PHONE_NUMBER must be the account's phone number with its country code, e.g. +1 555 000 1111 (got "${pairingRaw.slice(0, 40)}"). To resolve, fix it, or unset it to pair by QR.`,
+    );
   }
 
   const baseMs = read.integer('RECONNECT_BASE_MS', 5_000, 100, HOUR_MS, 'The first reconnect delay; default 5000.');
@@ -111,7 +115,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     qrInLogs: read.boolean('QR_IN_LOGS', true),
     simulator: read.boolean('WA_SIMULATOR', false),
     pairingPhoneNumber,
-    pairingCodeIntervalMs: read.integer('PAIRING_CODE_INTERVAL_MS', 180_000, 5_000, HOUR_MS, "How often a new code is issued while unpaired; WhatsApp's own is 3 minutes."),
+    pairingCodeIntervalMs: read.integer(
+      'PAIRING_CODE_INTERVAL_MS',
+      180_000,
+      5_000,
+      HOUR_MS,
+      "How often a new code is issued while unpaired; WhatsApp's own is 3 minutes.",
+    ),
     takeoverOnConflict: read.boolean('TAKEOVER_ON_CONFLICT', false),
     takeoverTimeoutMs: read.integer('TAKEOVER_TIMEOUT_MS', 0, 0, HOUR_MS, 'Delay before taking over a CONFLICT.'),
     reconnect: {
@@ -130,6 +140,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     botPrefix: read.string('BOT_PREFIX', '!'),
     botLimits: readBotLimits(read),
     send: readSendConfig(read),
+    media: readMediaConfig(read),
     webhooks: readWebhookConfig(read),
     database: readDatabaseConfig(read),
   };

@@ -1,5 +1,5 @@
-import type { BotLimits } from '../bot/bot-gate';
-import { normalizeRecipient } from '../messaging/send-request';
+import type { BotLimits } from './config';
+import { normalizeRecipient } from '../common/chat-id';
 import type { EnvReader } from './env-reader';
 
 /** Who may use the bot, and how often. */
@@ -8,9 +8,15 @@ export function readBotLimits(read: EnvReader): BotLimits {
   let allowedChats: string[] | null = null;
   if (allowed !== undefined) {
     allowedChats = [];
-    for (const entry of allowed.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+    for (const entry of allowed
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== '')) {
       const chatId = normalizeRecipient(entry);
-      if (chatId === null) read.fail(`BOT_ALLOWED_CHATS has "${entry}", which is no phone number with its country code, <digits>@c.us or <id>@g.us. To resolve, list chats separated by commas, e.g. BOT_ALLOWED_CHATS=15550001111,120363012345678901@g.us.`);
+      if (chatId === null)
+        read.fail(
+          `BOT_ALLOWED_CHATS has "${entry}", which is no phone number with its country code, <digits>@c.us or <id>@g.us. To resolve, list chats separated by commas, e.g. BOT_ALLOWED_CHATS=15550001111,120363012345678901@g.us.`,
+        );
       else allowedChats.push(chatId);
     }
   }

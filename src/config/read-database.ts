@@ -30,7 +30,9 @@ export function readDatabaseConfig(read: EnvReader): DatabaseConfig | null {
   }
   if (parsed === null || !['postgres:', 'postgresql:'].includes(parsed.protocol) || parsed.hostname === '') {
     // The value is not repeated: it may hold a password.
-    read.fail('DATABASE_URL must be a PostgreSQL URL, e.g. postgres://user:password@host:5432/dbname (Render: the database\'s internal URL). To resolve, fix it, or unset it to keep everything on the local disk.');
+    read.fail(
+      "DATABASE_URL must be a PostgreSQL URL, e.g. postgres://user:password@host:5432/dbname (Render: the database's internal URL). To resolve, fix it, or unset it to keep everything on the local disk.",
+    );
     return null;
   }
   return { url, backupIntervalMs, leaseTtlMs };

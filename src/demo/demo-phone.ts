@@ -1,5 +1,5 @@
 import type { Browser } from 'puppeteer';
-import { AppError, describeError } from '../errors';
+import { AppError, describeError } from '../common/errors';
 import type { Simulator } from './simulator-mode';
 
 type SimPhone = Awaited<ReturnType<Simulator['SimPhone']['attach']>>;
@@ -51,7 +51,7 @@ export class DemoPhone {
     try {
       const [state, outbox] = await this.use(async (phone) => [await phone.state(), await phone.outbox()] as const, 3_000);
       for (const sent of outbox) {
-        if (sent.to !== `${DEMO_CONTACT}@c.us` || this.seen.has(sent.id)) continue;
+        if (sent.to !== `${DEMO_CONTACT}@c.us` || this.seen.has(sent.id) || this.olderThanKept(sent.at)) continue;
         this.remember({ id: sent.id, from: 'bot', text: sent.body, at: sent.at });
       }
       const waitingFor = state.paired ? null : state.pairingType === 'ALT_DEVICE_LINKING' ? 'code' : state.qrRef !== null ? 'qr' : null;
@@ -65,7 +65,15 @@ export class DemoPhone {
         messages: [...this.conversation],
       };
     } catch {
-      return { reachable: false, paired: false, socketState: null, waitingFor: null, account: null, contact: DEMO_CONTACT, messages: [...this.conversation] };
+      return {
+        reachable: false,
+        paired: false,
+        socketState: null,
+        waitingFor: null,
+        account: null,
+        contact: DEMO_CONTACT,
+        messages: [...this.conversation],
+      };
     }
   }
 
@@ -102,18 +110,28 @@ export class DemoPhone {
     await this.forget();
   }
 
+  /** The conversation is full and this is older than all of it: it was shown, and dropped. */
+  private olderThanKept(at: number): boolean {
+    return this.conversation.length >= MAX_MESSAGES && at < (this.conversation[0]?.at ?? 0);
+  }
+
+  /** Keeps the last MAX_MESSAGES; `seen` holds only their ids, so neither grows with the demo's age. */
   private remember(message: DemoMessage): void {
     this.seen.add(message.id);
     this.conversation.push(message);
     this.conversation.sort((a, b) => a.at - b.at);
-    if (this.conversation.length > MAX_MESSAGES) this.conversation.splice(0, this.conversation.length - MAX_MESSAGES);
+    if (this.conversation.length <= MAX_MESSAGES) return;
+    for (const dropped of this.conversation.splice(0, this.conversation.length - MAX_MESSAGES)) this.seen.delete(dropped.id);
   }
 
   private async act<T>(what: string, action: (phone: SimPhone) => Promise<T>): Promise<T> {
     try {
       return await this.use(action, 10_000);
     } catch (error) {
-      throw new AppError('NOT_READY', `The simulated phone could not ${what}: ${describeError(error).split('\n')[0]}. To resolve, wait until /qr shows what it asks for, then try again.`);
+      throw new AppError(
+        'NOT_READY',
+        `The simulated phone could not ${what}: ${describeError(error).split('\n')[0]}. To resolve, wait until /qr shows what it asks for, then try again.`,
+      );
     }
   }
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../config/config';
-import { AppError, describeError } from '../errors';
+import { AppError, describeError } from '../common/errors';
 
 /** The simulated WhatsApp Web (test/sim): the page the library loads and the phone that drives it. */
 export type Simulator = typeof import('../../test/sim');
@@ -13,6 +13,7 @@ export type Simulator = typeof import('../../test/sim');
 export function loadSimulator(): Simulator {
   try {
     // require, not import(): this package is CommonJS, and the build compiles test/sim with it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- demo mode only: a production install has no test/sim
     return require('../../test/sim') as Simulator;
   } catch (error) {
     throw new AppError(

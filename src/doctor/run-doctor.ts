@@ -34,7 +34,8 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
   results.push(authPath);
   const daemon = await checkPortAndDaemon({ host: config.host, port: config.port });
   results.push(...daemon.results);
-  if (authPath.verdict === 'fail') return [...results, ...['lock', 'session'].map((name) => skip(name, 'AUTH_PATH is not usable')), await checkWebCache(config)];
+  if (authPath.verdict === 'fail')
+    return [...results, ...['lock', 'session'].map((name) => skip(name, 'AUTH_PATH is not usable')), await checkWebCache(config)];
   const where = { authPath: config.authPath, clientId: config.clientId, logger: options.logger };
   results.push(await checkLock({ ...where, port: config.port, daemonAnswers: daemon.daemonAnswers }));
   results.push(await checkSession(where));

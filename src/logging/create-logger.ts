@@ -53,11 +53,7 @@ export function createLogger(options: LoggerOptions): winston.Logger & Logger {
 
   return winston.createLogger({
     level: options.level,
-    format: winston.format.combine(
-      redactSecrets(),
-      winston.format.timestamp(),
-      options.format === 'json' ? winston.format.json() : pretty,
-    ),
+    format: winston.format.combine(redactSecrets(), winston.format.timestamp(), options.format === 'json' ? winston.format.json() : pretty),
     // stdout for everything: Render's log viewer and `docker logs` show one stream.
     transports: [new SafeTransport(options.output ?? standardOutputs().stdout)],
   });

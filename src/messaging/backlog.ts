@@ -1,13 +1,16 @@
 import type { Clock } from '../common/clock';
-import { describeError } from '../errors';
+import { describeError } from '../common/errors';
 import type { Logger } from '../logging/logger';
-import type { DeliveryCounts, WebhookStore } from '../webhooks/webhook-store';
-import type { OutboxCounts, OutboxStore } from './outbox-store';
+import type { DeliveryCounts, WebhookStore } from '../storage/webhook-store';
+import type { MediaCounts, MediaStore } from '../storage/media-store';
+import type { OutboxCounts, OutboxStore } from '../storage/outbox-store';
 
 /** How far behind the sender and the deliverer are, as of `checkedAt`. */
 export interface Backlog {
   readonly outbox: OutboxCounts;
   readonly webhooks: DeliveryCounts;
+  /** Files kept, sent and received. */
+  readonly media: MediaCounts;
   readonly checkedAt: number;
 }
 
@@ -22,6 +25,7 @@ export class BacklogMonitor {
   constructor(
     private readonly outbox: OutboxStore,
     private readonly webhooks: WebhookStore,
+    private readonly media: MediaStore,
     private readonly clock: Clock,
     private readonly logger: Logger,
   ) {}
@@ -32,7 +36,12 @@ export class BacklogMonitor {
 
   async refresh(): Promise<Backlog> {
     const now = this.clock.now();
-    this.latest = { outbox: await this.outbox.counts(now), webhooks: await this.webhooks.counts(now), checkedAt: now };
+    this.latest = {
+      outbox: await this.outbox.counts(now),
+      webhooks: await this.webhooks.counts(now),
+      media: await this.media.counts(),
+      checkedAt: now,
+    };
     return this.latest;
   }
 

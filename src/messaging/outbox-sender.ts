@@ -1,13 +1,15 @@
+import { LRUCache } from 'lru-cache';
 import { computeBackoff } from '../common/backoff';
 import { whileUnavailable } from '../common/while-unavailable';
 import type { Clock, TimerHandle } from '../common/clock';
-import { AppError, describeError } from '../errors';
+import { AppError, describeError } from '../common/errors';
 import type { Logger } from '../logging/logger';
 import type { SessionSnapshot } from '../session/session-state';
 import type { WaClient } from '../whatsapp/wa-client';
-import type { WebhookEventDraft } from '../webhooks/webhook-store';
+import type { WebhookEventDraft } from '../storage/webhook-store';
 import type { MessageStatusEvent } from '../webhooks/event-drafts';
-import type { OutboxError, OutboxRecord, OutboxStore } from './outbox-store';
+import type { MediaStore } from '../storage/media-store';
+import type { OutboxError, OutboxRecord, OutboxStore } from '../storage/outbox-store';
 import type { SendPacer } from './send-pacer';
 
 /** What the sender needs of the session: whether it is ready, and the live client while it is. */
@@ -19,6 +21,8 @@ export interface SendingSession {
 
 export interface SenderOptions {
   readonly store: OutboxStore;
+  /** Where a message's file is read from when it is sent. */
+  readonly media: MediaStore;
   readonly session: SendingSession;
   readonly pacer: SendPacer;
   readonly clock: Clock;
@@ -39,6 +43,13 @@ const HEADS = 200;
 /** How long a send WhatsApp took is retried into the store while the database is away, before the pump takes over. */
 const MARK_SENT_RETRY_MS = 30_000;
 
+/**
+ * Numbers asked of WhatsApp are remembered for a day, at most 10,000 of them: a daemon that
+ * writes to a new number every minute for weeks must not keep every one, and a number that
+ * was not on WhatsApp may be by tomorrow.
+ */
+const RESOLVED = { max: 10_000, ttlMs: 24 * 3_600_000 };
+
 /** Failures no retry can fix. */
 const PERMANENT = /invalid wid|wid error|not a (user|valid) wid|no lid for user/i;
 
@@ -56,8 +67,8 @@ export class OutboxSender {
   private again = false;
   private timer: TimerHandle | null = null;
   private unsubscribe: (() => void) | null = null;
-  /** Numbers WhatsApp was asked about in this process: the chat id it answered, or null. */
-  private readonly resolved = new Map<string, string | null>();
+  /** Numbers WhatsApp was asked about lately: the chat id it answered, or null. */
+  private readonly resolved: LRUCache<string, { readonly chatId: string | null }>;
   private readonly log: Logger;
   private readonly random: () => number;
   /** Since start: messages WhatsApp took, messages that ended failed. */
@@ -65,6 +76,7 @@ export class OutboxSender {
 
   constructor(private readonly options: SenderOptions) {
     this.log = options.logger.child({ component: 'outbox' });
+    this.resolved = new LRUCache({ max: RESOLVED.max, ttl: RESOLVED.ttlMs, perf: { now: () => options.clock.now() } });
     this.random = options.random ?? Math.random;
   }
 
@@ -74,7 +86,8 @@ export class OutboxSender {
     const interrupted = await this.options.store.requeueInterrupted(this.options.clock.now());
     // A stop that came while the requeue ran wins: nothing starts after it.
     if (this.stopped) return;
-    if (interrupted > 0) this.log.warn(`${interrupted} messages were being sent when the daemon stopped; they are sent again (WhatsApp may show them twice)`);
+    if (interrupted > 0)
+      this.log.warn(`${interrupted} messages were being sent when the daemon stopped; they are sent again (WhatsApp may show them twice)`);
     this.running = true;
     this.unsubscribe = this.options.session.subscribe((snapshot) => {
       if (snapshot.state === 'ready') this.kick();
@@ -141,7 +154,20 @@ export class OutboxSender {
       }
       pacer.take(record.chatId);
       const quote = record.replyTo === null ? {} : { quotedMessageId: record.replyTo };
-      sent = await session.withClient((client) => client.sendText(chatId, record.text, quote));
+      const media = record.media;
+      if (media === null) {
+        sent = await session.withClient((client) => client.sendText(chatId, record.text, quote));
+      } else {
+        const bytes = await this.options.media.getFile(media.sha256);
+        if (bytes === null) {
+          return await this.fail(record, {
+            code: 'MEDIA_EXPIRED',
+            message: `The file of ${record.id} is no longer stored (sha256 ${media.sha256}); send the message again.`,
+          });
+        }
+        const file = { bytes, mimetype: media.mimetype, filename: media.filename };
+        sent = await session.withClient((client) => client.sendMedia(chatId, file, { ...quote, caption: record.text, ...media.options }));
+      }
     } catch (error) {
       await this.failed(record, error);
       return;
@@ -157,7 +183,9 @@ export class OutboxSender {
       if (events.length > 0) this.options.onEventsCommitted?.();
     };
     try {
-      await whileUnavailable(recordSent, clock, MARK_SENT_RETRY_MS, () => this.log.warn(`${record.id} was sent, but the database is away; recording it as sent shortly`));
+      await whileUnavailable(recordSent, clock, MARK_SENT_RETRY_MS, () =>
+        this.log.warn(`${record.id} was sent, but the database is away; recording it as sent shortly`),
+      );
     } catch (error) {
       // Kept in memory and recorded first at every pump, so the chat moves on once it can.
       this.unrecorded.set(record.id, recordSent);
@@ -174,12 +202,13 @@ export class OutboxSender {
     }
   }
 
-  /** The chat id WhatsApp knows for a number (asked once per process); groups are taken as given. */
+  /** The chat id WhatsApp knows for a number (asked once a day); groups are taken as given. */
   private async resolveChat(chatId: string): Promise<string | null> {
     if (!chatId.endsWith('@c.us')) return chatId;
-    if (this.resolved.has(chatId)) return this.resolved.get(chatId) ?? null;
+    const known = this.resolved.get(chatId);
+    if (known !== undefined) return known.chatId;
     const answer = await this.options.session.withClient((client) => client.resolveNumber(chatId.slice(0, -'@c.us'.length)));
-    this.resolved.set(chatId, answer);
+    this.resolved.set(chatId, { chatId: answer });
     return answer;
   }
 
@@ -187,7 +216,11 @@ export class OutboxSender {
     const message = describeError(error);
     if (error instanceof AppError && error.code === 'NOT_READY') {
       // Never reached WhatsApp: it waits for ready, and the attempt does not count.
-      await this.options.store.markRetry(record.id, { error: { code: 'NOT_READY', message }, nextAttemptAt: this.options.clock.now(), attempted: false });
+      await this.options.store.markRetry(record.id, {
+        error: { code: 'NOT_READY', message },
+        nextAttemptAt: this.options.clock.now(),
+        attempted: false,
+      });
       return;
     }
     if ((error instanceof AppError && error.code === 'INVALID_CHAT') || PERMANENT.test(message)) {
@@ -199,7 +232,11 @@ export class OutboxSender {
     }
     const delay = computeBackoff(attempts, RETRY, this.random);
     this.log.warn(`Sending ${record.id} failed (${message}); trying again in ${delay} ms`, { attempt: attempts });
-    await this.options.store.markRetry(record.id, { error: { code: 'SEND_ERROR', message }, nextAttemptAt: this.options.clock.now() + delay, attempted: true });
+    await this.options.store.markRetry(record.id, {
+      error: { code: 'SEND_ERROR', message },
+      nextAttemptAt: this.options.clock.now() + delay,
+      attempted: true,
+    });
   }
 
   private async fail(record: OutboxRecord, error: OutboxError): Promise<void> {
@@ -212,10 +249,13 @@ export class OutboxSender {
 
   private arm(ms: number): void {
     this.clearTimer();
-    this.timer = this.options.clock.setTimeout(() => {
-      this.timer = null;
-      this.kick();
-    }, Math.max(10, ms));
+    this.timer = this.options.clock.setTimeout(
+      () => {
+        this.timer = null;
+        this.kick();
+      },
+      Math.max(10, ms),
+    );
   }
 
   private clearTimer(): void {

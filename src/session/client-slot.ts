@@ -20,7 +20,11 @@ export class ClientSlot {
   }
 
   /** Puts `client` in service and starts it; its events reach `onEvent` while it is current. */
-  install(client: WaClient, onEvent: (handle: ClientHandle, event: WaClientEvent) => void, onStartFailure: (handle: ClientHandle, error: unknown) => void): ClientHandle {
+  install(
+    client: WaClient,
+    onEvent: (handle: ClientHandle, event: WaClientEvent) => void,
+    onStartFailure: (handle: ClientHandle, error: unknown) => void,
+  ): ClientHandle {
     const generation = ++this.generation;
     client.onEvent((event) => {
       const handle = this.current;

@@ -1,7 +1,7 @@
 import type { Clock } from '../common/clock';
 import { settleWithin, withTimeout } from '../common/with-timeout';
 import type { ProfileGuard } from '../chromium/profile-guard';
-import { describeError } from '../errors';
+import { describeError } from '../common/errors';
 import type { Logger } from '../logging/logger';
 import type { WaClient } from '../whatsapp/wa-client';
 

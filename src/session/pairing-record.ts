@@ -1,8 +1,8 @@
 import type { Clock } from '../common/clock';
-import { describeError } from '../errors';
+import { describeError } from '../common/errors';
 import type { Logger } from '../logging/logger';
 import type { SessionMetadata } from '../storage/session-metadata';
-import type { PairedAccount } from './session-state';
+import type { PairedAccount } from '../whatsapp/wa-client';
 
 /** How the supervisor records the metadata file (SessionMetadataStore in production). */
 export interface MetadataPort {

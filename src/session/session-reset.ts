@@ -1,7 +1,7 @@
 import type { Clock } from '../common/clock';
 import { withTimeout } from '../common/with-timeout';
 import type { ProfileGuard } from '../chromium/profile-guard';
-import { AppError, describeError } from '../errors';
+import { AppError, describeError } from '../common/errors';
 import type { Logger } from '../logging/logger';
 import type { SessionStore } from '../storage/session-info';
 import type { ClientSlot } from './client-slot';

@@ -1,24 +1,9 @@
+import type { PairedAccount } from '../whatsapp/wa-client';
+
 /** The lifecycle states; `transitions.ts` has the edges between them. */
-export const SESSION_STATES = [
-  'starting',
-  'qr',
-  'authenticated',
-  'ready',
-  'reconnecting',
-  'logged_out',
-  'failed',
-  'stopping',
-] as const;
+export const SESSION_STATES = ['starting', 'qr', 'authenticated', 'ready', 'reconnecting', 'logged_out', 'failed', 'stopping'] as const;
 
 export type SessionState = (typeof SESSION_STATES)[number];
-
-/** Who the linked WhatsApp account is. */
-export interface PairedAccount {
-  /** The account's number (the user part of its wid), e.g. "15550001111". */
-  readonly id: string;
-  /** The account's display name, when WhatsApp told us. */
-  readonly name: string | null;
-}
 
 export interface CurrentQr {
   /** The raw pairing payload. Secret: whoever has it can link a device. */
@@ -125,3 +110,10 @@ export interface ClearResult {
   readonly loggedOut: boolean;
   readonly wiped: boolean;
 }
+
+/** The counters the lifecycle keeps (the message counts are `MessageTraffic`'s). */
+export type LifecycleTotals = {
+  -readonly [K in Exclude<keyof SessionCounters, 'messagesReceived' | 'undecryptableMessages'>]: SessionCounters[K] extends number
+    ? number
+    : Record<ReconnectCause, number>;
+};

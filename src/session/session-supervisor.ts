@@ -1,10 +1,11 @@
-import { AppError, describeError } from '../errors';
+import { AppError, describeError } from '../common/errors';
 import type { Logger } from '../logging/logger';
 import { isClientGoneError } from '../whatsapp/client-gone';
 import type { WaClient } from '../whatsapp/wa-client';
 import type { AckSink, MessageSink } from './message-traffic';
 import type { MetadataPort } from './pairing-record';
-import { SessionLifecycle, shuttingDown, WATCHED_STATES } from './session-lifecycle';
+import { WATCHED_STATES } from './client-events';
+import { SessionLifecycle, shuttingDown } from './session-lifecycle';
 import type { ClearResult, SessionControl, SessionCounters, SessionSnapshot } from './session-state';
 import type { SupervisorDeps } from './supervisor-deps';
 import type { SessionMetadata } from '../storage/session-metadata';
@@ -97,9 +98,11 @@ export class SessionSupervisor implements SessionControl {
   /** Logs out if linked, deletes the session, launches a fresh client (a QR). Concurrent calls share one. */
   clear(): Promise<ClearResult> {
     if (this.lifecycle.isStopping) return Promise.reject(shuttingDown());
-    this.clearPromise ??= this.lifecycle.queue.run(() => this.lifecycle.clearNow()).finally(() => {
-      this.clearPromise = null;
-    });
+    this.clearPromise ??= this.lifecycle.queue
+      .run(() => this.lifecycle.clearNow())
+      .finally(() => {
+        this.clearPromise = null;
+      });
     return this.clearPromise;
   }
 

@@ -1,5 +1,5 @@
 import type { Clock } from '../common/clock';
-import { describeError } from '../errors';
+import { describeError } from '../common/errors';
 import type { Logger } from '../logging/logger';
 import type { SessionSnapshot, SessionState } from './session-state';
 import { isAllowedTransition } from './transitions';

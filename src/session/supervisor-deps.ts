@@ -10,7 +10,8 @@ import type { CurrentCode, CurrentQr } from './session-state';
 
 /** What the supervisor is built from; tests pass fakes for every one. */
 export interface SupervisorDeps {
-  readonly config: Pick<Config, 'reconnect' | 'timeouts' | 'browserMemoryLimitMb'> & Partial<Pick<Config, 'pairingPhoneNumber' | 'pairingCodeIntervalMs'>>;
+  readonly config: Pick<Config, 'reconnect' | 'timeouts' | 'browserMemoryLimitMb'> &
+    Partial<Pick<Config, 'pairingPhoneNumber' | 'pairingCodeIntervalMs'>>;
   readonly createClient: WaClientFactory;
   readonly guard: ProfileGuard;
   readonly store: SessionStore;

@@ -1,6 +1,6 @@
 import type { Clock } from '../common/clock';
 import { withTimeout } from '../common/with-timeout';
-import { describeError } from '../errors';
+import { describeError } from '../common/errors';
 import type { Logger } from '../logging/logger';
 import type { WaClient } from '../whatsapp/wa-client';
 

@@ -1,9 +1,9 @@
 import type { Clock, TimerHandle } from '../common/clock';
-import { describeError } from '../errors';
+import { describeError } from '../common/errors';
 import type { Logger } from '../logging/logger';
 import { nextAttempt, type RetryPolicy } from './retry-schedule';
 import { signWebhook } from './sign';
-import type { Delivery, WebhookStore } from './webhook-store';
+import type { Delivery, WebhookStore } from '../storage/webhook-store';
 
 export interface DelivererOptions {
   readonly store: WebhookStore;
@@ -113,11 +113,14 @@ export class WebhookDeliverer {
     if (!this.running || (this.timer !== null && this.timerAt <= at)) return;
     this.clearTimer();
     this.timerAt = at;
-    this.timer = this.options.clock.setTimeout(() => {
-      this.timer = null;
-      this.timerAt = Infinity;
-      this.kick();
-    }, Math.max(0, at - this.options.clock.now()));
+    this.timer = this.options.clock.setTimeout(
+      () => {
+        this.timer = null;
+        this.timerAt = Infinity;
+        this.kick();
+      },
+      Math.max(0, at - this.options.clock.now()),
+    );
   }
 
   private clearTimer(): void {

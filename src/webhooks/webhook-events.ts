@@ -1,12 +1,12 @@
 import type { Clock } from '../common/clock';
 import { whileUnavailable } from '../common/while-unavailable';
-import { describeError } from '../errors';
+import { describeError } from '../common/errors';
 import type { Logger } from '../logging/logger';
-import type { OutboxError, OutboxRecord, OutboxStore } from '../messaging/outbox-store';
+import type { OutboxError, OutboxRecord, OutboxStore } from '../storage/outbox-store';
 import type { SessionSnapshot } from '../session/session-state';
 import type { IncomingMessage } from '../whatsapp/wa-client';
-import { type MessageStatusEvent, messageEvent, messageStatusEvent, sessionStatusEvent } from './event-drafts';
-import type { WebhookEventDraft, WebhookStore } from './webhook-store';
+import { type MessageMediaField, type MessageStatusEvent, messageEvent, messageStatusEvent, sessionStatusEvent } from './event-drafts';
+import type { WebhookEventDraft, WebhookStore } from '../storage/webhook-store';
 
 /** How long an event is tried again while the database is unreachable. */
 const RECORD_RETRY_MS = 60_000;
@@ -31,9 +31,9 @@ export class WebhookEvents {
     this.log = options.logger.child({ component: 'webhooks' });
   }
 
-  /** Commits the `message` event; resolves once it is on disk. */
-  async incoming(message: IncomingMessage): Promise<void> {
-    await this.record(messageEvent(message, this.options.clock.now()));
+  /** Commits the `message` event (with its file, once kept); resolves once it is on disk. */
+  async incoming(message: IncomingMessage, media: MessageMediaField | null = null): Promise<void> {
+    await this.record(messageEvent(message, this.options.clock.now(), media));
   }
 
   /** The `message.status` events of a status change: only for messages sent through the API. */
@@ -65,16 +65,19 @@ export class WebhookEvents {
    * up to a minute, so a message that arrives meanwhile still reaches the webhooks.
    */
   private async record(event: WebhookEventDraft): Promise<void> {
-    const recorded = await whileUnavailable(async (retry) => {
-      try {
-        return await this.options.store.record(event);
-      } catch (error) {
-        // The try before did commit; only its answer was lost with the connection.
-        if (retry && (error as { code?: unknown }).code === UNIQUE_VIOLATION) return true;
-        throw error;
-      }
-    }, this.options.clock, RECORD_RETRY_MS);
+    const recorded = await whileUnavailable(
+      async (retry) => {
+        try {
+          return await this.options.store.record(event);
+        } catch (error) {
+          // The try before did commit; only its answer was lost with the connection.
+          if (retry && (error as { code?: unknown }).code === UNIQUE_VIOLATION) return true;
+          throw error;
+        }
+      },
+      this.options.clock,
+      RECORD_RETRY_MS,
+    );
     if (recorded) this.options.onRecorded();
   }
-
 }

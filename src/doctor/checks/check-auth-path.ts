@@ -30,7 +30,11 @@ export async function checkAuthPath(authPath: string): Promise<CheckResult> {
     await unlink(probe);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    return fail('auth path', `${dir} is not writable (${code}): the session, the lock and the database cannot be kept`, `${HINTS[code] ?? HINTS.EACCES}.`);
+    return fail(
+      'auth path',
+      `${dir} is not writable (${code}): the session, the lock and the database cannot be kept`,
+      `${HINTS[code] ?? HINTS.EACCES}.`,
+    );
   }
   return pass('auth path', `${dir} is writable${existed ? '' : ' (created it)'}`);
 }

@@ -4,11 +4,12 @@ import { chromiumArgs } from '../../chromium/chromium-flags';
 import type { Config } from '../../config/config';
 import { findBrowser, type FoundBrowser } from '../../config/find-browser';
 import { puppeteerDownload } from '../../config/puppeteer-download';
-import { describeError } from '../../errors';
+import { describeError } from '../../common/errors';
 import { type CheckResult, fail, pass, skip, warn } from '../check';
 
 const LAUNCH_TIMEOUT_MS = 45_000;
-const INSTALL = 'install one: sudo ./scripts/install-system-packages.sh runtime (Debian: chromium-headless-shell), or set CHROME_PATH to a Chromium or Chrome binary.';
+const INSTALL =
+  'install one: sudo ./scripts/install-system-packages.sh runtime (Debian: chromium-headless-shell), or set CHROME_PATH to a Chromium or Chrome binary.';
 
 /** Finds the browser the daemon would use, then launches it the way the daemon does and closes it. */
 export async function checkBrowser(config: Config, env: NodeJS.ProcessEnv): Promise<CheckResult[]> {

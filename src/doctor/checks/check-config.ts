@@ -15,6 +15,9 @@ export function checkConfig(env: NodeJS.ProcessEnv, cwd: string): { readonly res
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     // Each problem already says how to resolve it.
-    return { results: error.problems.map((problem) => fail('config', problem, 'set it in the environment or in .env, as .env.example describes.')), config: null };
+    return {
+      results: error.problems.map((problem) => fail('config', problem, 'set it in the environment or in .env, as .env.example describes.')),
+      config: null,
+    };
   }
 }

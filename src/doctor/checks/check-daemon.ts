@@ -9,7 +9,9 @@ type PortState = { readonly kind: 'free' } | { readonly kind: 'taken' } | { read
 function tryListen(host: string, port: number): Promise<PortState> {
   return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE' ? { kind: 'taken' } : { kind: 'refused', code: error.code ?? 'error' }));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      resolve(error.code === 'EADDRINUSE' ? { kind: 'taken' } : { kind: 'refused', code: error.code ?? 'error' }),
+    );
     server.listen(port, host, () => server.close(() => resolve({ kind: 'free' })));
   });
 }
@@ -44,19 +46,41 @@ const STATE_FIX: Readonly<Record<string, string>> = {
 };
 
 /** Whether the port is free, and when a daemon runs on it, what its health says. */
-export async function checkPortAndDaemon(options: { host: string; port: number }): Promise<{ readonly results: readonly CheckResult[]; readonly daemonAnswers: boolean }> {
+export async function checkPortAndDaemon(options: {
+  host: string;
+  port: number;
+}): Promise<{ readonly results: readonly CheckResult[]; readonly daemonAnswers: boolean }> {
   const { host, port } = options;
-  if (port === 0) return { results: [pass('port', 'PORT 0: the system picks a free port at start'), skip('daemon', 'cannot be found on PORT 0')], daemonAnswers: false };
+  if (port === 0)
+    return {
+      results: [pass('port', 'PORT 0: the system picks a free port at start'), skip('daemon', 'cannot be found on PORT 0')],
+      daemonAnswers: false,
+    };
   const state = await tryListen(host, port);
   if (state.kind === 'refused') {
-    const fix = state.code === 'EACCES' ? 'ports below 1024 need root: use PORT=3000 or higher.' : state.code === 'EADDRNOTAVAIL' ? `HOST ${host} is not an address of this machine: use 0.0.0.0 or 127.0.0.1.` : 'set PORT and HOST to an address this machine can listen on.';
-    return { results: [fail('port', `cannot listen on ${host}:${port} (${state.code})`, fix), skip('daemon', 'no port to ask on')], daemonAnswers: false };
+    const fix =
+      state.code === 'EACCES'
+        ? 'ports below 1024 need root: use PORT=3000 or higher.'
+        : state.code === 'EADDRNOTAVAIL'
+          ? `HOST ${host} is not an address of this machine: use 0.0.0.0 or 127.0.0.1.`
+          : 'set PORT and HOST to an address this machine can listen on.';
+    return {
+      results: [fail('port', `cannot listen on ${host}:${port} (${state.code})`, fix), skip('daemon', 'no port to ask on')],
+      daemonAnswers: false,
+    };
   }
-  if (state.kind === 'free') return { results: [pass('port', `${host}:${port} is free`), skip('daemon', `not running: nothing answers on port ${port}`)], daemonAnswers: false };
+  if (state.kind === 'free')
+    return {
+      results: [pass('port', `${host}:${port} is free`), skip('daemon', `not running: nothing answers on port ${port}`)],
+      daemonAnswers: false,
+    };
   const health = await askHealth(host, port);
   if (health === null) {
     return {
-      results: [fail('port', `${host}:${port} is taken by a program that is not wa-tether`, 'stop that program, or set PORT to a free port.'), skip('daemon', 'not reachable')],
+      results: [
+        fail('port', `${host}:${port} is taken by a program that is not wa-tether`, 'stop that program, or set PORT to a free port.'),
+        skip('daemon', 'not reachable'),
+      ],
       daemonAnswers: false,
     };
   }
@@ -66,6 +90,10 @@ export async function checkPortAndDaemon(options: { host: string; port: number }
       ? pass('daemon', `running, ${health.whatsapp}${said}`)
       : health.status === 'warn'
         ? warn('daemon', `running, ${health.whatsapp}${said}`, STATE_FIX[health.whatsapp] ?? 'see the log.')
-        : fail('daemon', `running, health fails (${health.whatsapp})${said}`, 'restart it (the log says why it gave up); a process manager restarts it by itself.');
+        : fail(
+            'daemon',
+            `running, health fails (${health.whatsapp})${said}`,
+            'restart it (the log says why it gave up); a process manager restarts it by itself.',
+          );
   return { results: [pass('port', `${host}:${port} is the running wa-tether's`), daemon], daemonAnswers: true };
 }

@@ -1,9 +1,15 @@
 import type { Logger } from '../../logging/logger';
-import { inspectInstanceLock, type LockInspection } from '../../storage/instance-lock';
+import { inspectInstanceLock, type LockInspection } from '../../storage/lock/instance-lock';
 import { type CheckResult, fail, pass, warn } from '../check';
 
 /** Who holds the session's lock, judged as a start would judge it. */
-export async function checkLock(options: { authPath: string; clientId: string; port: number; logger: Logger; daemonAnswers: boolean }): Promise<CheckResult> {
+export async function checkLock(options: {
+  authPath: string;
+  clientId: string;
+  port: number;
+  logger: Logger;
+  daemonAnswers: boolean;
+}): Promise<CheckResult> {
   let lock: LockInspection;
   try {
     lock = await inspectInstanceLock({ dir: options.authPath, clientId: options.clientId, logger: options.logger });
@@ -14,9 +20,17 @@ export async function checkLock(options: { authPath: string; clientId: string; p
     case 'free':
       return pass('lock', 'free: no daemon holds this session');
     case 'unreadable':
-      return fail('lock', `${lock.file} is not a lock record: a start waits for it to go stale, then refuses`, `if no wa-tether runs on this AUTH_PATH, delete ${lock.file}.`);
+      return fail(
+        'lock',
+        `${lock.file} is not a lock record: a start waits for it to go stale, then refuses`,
+        `if no wa-tether runs on this AUTH_PATH, delete ${lock.file}.`,
+      );
     case 'stale':
-      return warn('lock', `left by a daemon that is gone (${lock.reason})`, 'none needed: the next start takes it over (a crash or kill -9 leaves one).');
+      return warn(
+        'lock',
+        `left by a daemon that is gone (${lock.reason})`,
+        'none needed: the next start takes it over (a crash or kill -9 leaves one).',
+      );
     case 'fresh':
       return fail(
         'lock',

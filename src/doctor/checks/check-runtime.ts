@@ -24,7 +24,11 @@ export function checkLibrary(root: string): CheckResult {
   const installed = readJson(path.join(root, 'node_modules', 'whatsapp-web.js', 'package.json'))?.version;
   if (typeof installed !== 'string') return fail('library', 'whatsapp-web.js is not installed', 'run: npm ci (scripts/setup.sh does it).');
   if (wanted !== null && wanted !== installed) {
-    return warn('library', `whatsapp-web.js ${installed} is installed, package.json pins ${wanted}`, 'run: npm ci, so the version the daemon was tested with is the one that runs.');
+    return warn(
+      'library',
+      `whatsapp-web.js ${installed} is installed, package.json pins ${wanted}`,
+      'run: npm ci, so the version the daemon was tested with is the one that runs.',
+    );
   }
   return pass('library', `whatsapp-web.js ${installed}`);
 }

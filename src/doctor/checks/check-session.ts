@@ -2,7 +2,7 @@ import { systemClock } from '../../common/clock';
 import type { Logger } from '../../logging/logger';
 import { ProfileInspector } from '../../storage/profile-inspector';
 import { SessionMetadataStore } from '../../storage/session-metadata';
-import { sessionPaths } from '../../storage/session-paths';
+import { sessionPaths } from '../../config/session-paths';
 import { type CheckResult, pass, warn } from '../check';
 
 const MIB = 1024 * 1024;
@@ -19,6 +19,13 @@ export async function checkSession(options: { authPath: string; clientId: string
     const lastReady = metadata.lastReadyAt === null ? 'never ready yet' : `last ready ${metadata.lastReadyAt}`;
     return pass('session', `saved in ${paths.profileDir}${who} (${(info.size / MIB).toFixed(1)} MiB), ${lastReady}`);
   }
-  const loggedOut = metadata.lastLoggedOutAt === null ? '' : `; logged out at ${metadata.lastLoggedOutAt}${metadata.logoutReason ? ` (${metadata.logoutReason})` : ''}`;
-  return warn('session', `no session on disk in ${paths.profileDir}${loggedOut}`, 'start the daemon and scan the QR at /qr (WhatsApp > Linked devices > Link a device).');
+  const loggedOut =
+    metadata.lastLoggedOutAt === null
+      ? ''
+      : `; logged out at ${metadata.lastLoggedOutAt}${metadata.logoutReason ? ` (${metadata.logoutReason})` : ''}`;
+  return warn(
+    'session',
+    `no session on disk in ${paths.profileDir}${loggedOut}`,
+    'start the daemon and scan the QR at /qr (WhatsApp > Linked devices > Link a device).',
+  );
 }

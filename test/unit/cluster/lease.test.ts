@@ -179,7 +179,10 @@ describe('LeaseKeeper on a real PostgreSQL lease (ttl 3 s, system clock)', { ski
     const lastRenewal = a.keeper.status().checkedAt?.getTime() ?? 0;
     const { fence: taken, at: takenAt } = await withTimeout(acquiring, TTL_MS + POLL_MS + 1_500, 'the standby taking over an expired lease');
     const afterStop = takenAt - stoppedAt;
-    assert.ok(afterStop >= (TTL_MS * 5) / 6 - 50, `not taken over before ~5/6 of the ttl after the last renewal (taken ${afterStop} ms after the stop)`);
+    assert.ok(
+      afterStop >= (TTL_MS * 5) / 6 - 50,
+      `not taken over before ~5/6 of the ttl after the last renewal (taken ${afterStop} ms after the stop)`,
+    );
     assert.ok(takenAt - lastRenewal >= TTL_MS - 20, `taken over ${takenAt - lastRenewal} ms after the last renewal began: only once the ttl ran out`);
     assert.ok(afterStop <= TTL_MS + POLL_MS + 500, `taken over within ttl + one poll (${afterStop} ms)`);
     assert.equal(taken.generation, fenceA.generation + 1);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { packProfile, unpackProfile } from '../../../src/cluster/profile-archive';
+import { packProfile, unpackProfile } from '../../../src/storage/profile-archive';
 import { readSavedVersion, type SavedVersion, writeSavedVersion } from '../../../src/cluster/saved-version-file';
 import { FIRST_SAVE_DELAY_MS, SessionReplica, SETTLED_SAVE_DELAY_MS } from '../../../src/cluster/session-replica';
 import { systemClock } from '../../../src/common/clock';
@@ -15,12 +15,13 @@ import { type LeaseFence, PgLeaseTable } from '../../../src/storage/postgres/pg-
 import { PgMetadataMirror } from '../../../src/storage/postgres/pg-metadata-mirror';
 import { PgSessionVault } from '../../../src/storage/postgres/pg-session-vault';
 import { EMPTY_METADATA, type SessionMetadata, SessionMetadataStore } from '../../../src/storage/session-metadata';
-import { sessionPaths } from '../../../src/storage/session-paths';
+import { sessionPaths } from '../../../src/config/session-paths';
 import { FakeClock } from '../../support/fake-clock';
 import { makeSnapshot } from '../../support/fake-session';
 import { postgresUnavailable, TestPostgres } from '../../support/postgres';
 import { RecordingLogger } from '../../support/recording-logger';
 import { eventually } from '../../support/wait';
+import { hexTree, readTree, writeTree } from '../../support/file-tree';
 
 const unavailable = postgresUnavailable();
 if (unavailable !== null) console.error(`\n!!!!!!!! ${unavailable} !!!!!!!!\n`);
@@ -34,30 +35,6 @@ function profileFiles(tag: string): Record<string, Buffer> {
     'Default/IndexedDB/https_web.whatsapp.com_0.indexeddb.leveldb/CURRENT': Buffer.from(`MANIFEST-${tag}\n`),
     'Default/Local Storage/leveldb/000005.ldb': Buffer.concat([Buffer.from(`${tag}:`), randomBytes(500)]),
   };
-}
-
-async function writeTree(dir: string, files: Readonly<Record<string, Buffer>>): Promise<void> {
-  for (const [name, content] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-    await writeFile(path.join(dir, name), content);
-  }
-}
-
-async function readTree(dir: string): Promise<Record<string, string> | null> {
-  let names: string[];
-  try {
-    names = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-  const tree: Record<string, string> = {};
-  for (const name of names.sort()) tree[name] = (await readFile(path.join(dir, name))).toString('hex');
-  return tree;
-}
-
-function hexTree(files: Readonly<Record<string, Buffer>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(files).map(([name, content]) => [name, content.toString('hex')]));
 }
 
 /** Waits into the next wall-clock second (tar's mtime resolution). */
@@ -194,30 +171,51 @@ describe('SessionReplica (the local profile and its copy in PostgreSQL)', { skip
       assert.ok(archive);
       assert.equal((await h.vault.save(archive, h.fence.current ?? assert.fail('fence'))).version, 2);
       await h.setMarker({ version: 2, clearPending: null });
-      const moved = { ...local, 'Default/IndexedDB/https_web.whatsapp.com_0.indexeddb.leveldb/000004.log': Buffer.from('written after the save'), 'Default/IndexedDB/sentinel': Buffer.from('still here') };
+      const moved = {
+        ...local,
+        'Default/IndexedDB/https_web.whatsapp.com_0.indexeddb.leveldb/000004.log': Buffer.from('written after the save'),
+        'Default/IndexedDB/sentinel': Buffer.from('still here'),
+      };
       await writeTree(h.paths.profileDir, moved);
       await h.mirror.put(PAIRED);
 
       assert.equal(await h.replica.prepare(), null, 'the local metadata stands');
       assert.equal(h.replica.status().prepared, 'kept-local');
       assert.equal(h.replica.status().version, 2);
-      assert.deepEqual(await readTree(h.paths.profileDir), hexTree(moved), 'not replaced by the older copy in the database (RemoteAuth deletes it at every start)');
+      assert.deepEqual(
+        await readTree(h.paths.profileDir),
+        hexTree(moved),
+        'not replaced by the older copy in the database (RemoteAuth deletes it at every start)',
+      );
       assert.deepEqual(await h.marker(), { version: 2, clearPending: null });
       assert.deepEqual(await h.metadata.read(), EMPTY_METADATA, 'the mirror is not adopted over the local metadata');
     });
 
     for (const [variant, arrange] of [
-      ['the marker is older', async (h: Awaited<ReturnType<typeof host>>) => {
-        await writeTree(h.paths.profileDir, { ...profileFiles('stale'), 'Default/IndexedDB/sentinel': Buffer.from('stale'), 'Default/Cache/x': randomBytes(10) });
-        await h.setMarker({ version: 1, clearPending: null });
-      }],
-      ['there is no marker', async (h: Awaited<ReturnType<typeof host>>) => {
-        await writeTree(h.paths.profileDir, { ...profileFiles('unknown'), 'Default/IndexedDB/sentinel': Buffer.from('unknown') });
-      }],
+      [
+        'the marker is older',
+        async (h: Awaited<ReturnType<typeof host>>) => {
+          await writeTree(h.paths.profileDir, {
+            ...profileFiles('stale'),
+            'Default/IndexedDB/sentinel': Buffer.from('stale'),
+            'Default/Cache/x': randomBytes(10),
+          });
+          await h.setMarker({ version: 1, clearPending: null });
+        },
+      ],
+      [
+        'there is no marker',
+        async (h: Awaited<ReturnType<typeof host>>) => {
+          await writeTree(h.paths.profileDir, { ...profileFiles('unknown'), 'Default/IndexedDB/sentinel': Buffer.from('unknown') });
+        },
+      ],
       ['there is no local profile', async () => undefined],
-      ['the marker says N but the local profile is gone', async (h: Awaited<ReturnType<typeof host>>) => {
-        await h.setMarker({ version: 2, clearPending: null });
-      }],
+      [
+        'the marker says N but the local profile is gone',
+        async (h: Awaited<ReturnType<typeof host>>) => {
+          await h.setMarker({ version: 2, clearPending: null });
+        },
+      ],
     ] as const) {
       it(`the database has version N and ${variant}: restored, the local profile replaced by N, marker N, the mirror adopted`, async () => {
         const h = await host();
@@ -230,7 +228,11 @@ describe('SessionReplica (the local profile and its copy in PostgreSQL)', { skip
         assert.deepEqual(await h.replica.prepare(), PAIRED, 'the other host’s metadata is returned to adopt');
         assert.equal(h.replica.status().prepared, 'restored');
         assert.equal(h.replica.status().version, 2);
-        assert.deepEqual(await readTree(h.paths.profileDir), hexTree(files), 'exactly version 2’s saved parts: the sentinel and the old files are gone');
+        assert.deepEqual(
+          await readTree(h.paths.profileDir),
+          hexTree(files),
+          'exactly version 2’s saved parts: the sentinel and the old files are gone',
+        );
         assert.deepEqual(await h.marker(), { version: 2, clearPending: null });
         assert.deepEqual(await h.metadata.read(), PAIRED, 'and written to the local metadata file');
         assert.deepEqual(await h.vault.head(), { current: 2, last: 2 }, 'the database is not changed by a restore');
@@ -355,7 +357,7 @@ describe('SessionReplica (the local profile and its copy in PostgreSQL)', { skip
       }
     });
 
-    // BUG (src/cluster/profile-archive.ts:48 and :62): the staging copy (`cp` without
+    // BUG (src/storage/profile-archive.ts:48 and :62): the staging copy (`cp` without
     // preserveTimestamps) gets the copy time as mtime and tar writes it into every header, so
     // packing an unchanged profile a second later gives another archive and another sha256. The
     // vault's `unchanged` never happens across saves: every scheduled save writes a new version

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { sha256 } from '../../../src/cluster/profile-archive';
+import { sha256 } from '../../../src/storage/profile-archive';
 import { systemClock } from '../../../src/common/clock';
-import { AppError } from '../../../src/errors';
+import { AppError } from '../../../src/common/errors';
 import { createPool, PgDatabase } from '../../../src/storage/postgres/pg-database';
 import { type LeaseFence, PgLeaseTable } from '../../../src/storage/postgres/pg-lease-table';
 import { LeaseLostError, PgSessionVault } from '../../../src/storage/postgres/pg-session-vault';
@@ -64,7 +64,12 @@ describe('PgSessionVault (the saved session in PostgreSQL)', { skip: unavailable
     const fence: LeaseFence = acquired.fence;
     const vault = new PgSessionVault(db, clientId, logger);
     const rows = async (): Promise<ArchiveRow[]> =>
-      (await db.query<ArchiveRow>('SELECT version, lease_generation, sha256, size, data FROM wa_tether_session_archives WHERE client_id = $1 ORDER BY version', [clientId])).rows;
+      (
+        await db.query<ArchiveRow>(
+          'SELECT version, lease_generation, sha256, size, data FROM wa_tether_session_archives WHERE client_id = $1 ORDER BY version',
+          [clientId],
+        )
+      ).rows;
     /** Everything the vault keeps for this account, to compare before and after. */
     const snapshot = async () => ({
       session: (await db.query('SELECT current_version, last_version, updated_at FROM wa_tether_sessions WHERE client_id = $1', [clientId])).rows,
@@ -83,7 +88,10 @@ describe('PgSessionVault (the saved session in PostgreSQL)', { skip: unavailable
     assert.deepEqual(await a.vault.head(), { current: 1, last: 1 }, 'an unchanged save writes no version');
     const second = archive();
     assert.deepEqual(await a.vault.save(second, a.fence), { kind: 'saved', version: 2, size: second.data.length });
-    assert.deepEqual((await a.rows()).map((r) => r.version), [1, 2]);
+    assert.deepEqual(
+      (await a.rows()).map((r) => r.version),
+      [1, 2],
+    );
     const third = archive(3_000);
     assert.deepEqual(await a.vault.save(third, a.fence), { kind: 'saved', version: 3, size: 3_000 });
     assert.deepEqual(await a.vault.head(), { current: 3, last: 3 });
@@ -138,10 +146,13 @@ describe('PgSessionVault (the saved session in PostgreSQL)', { skip: unavailable
     assert.deepEqual(await a.snapshot(), before);
     const next = archive();
     assert.deepEqual(await a.vault.save(next, taken.fence), { kind: 'saved', version: 2, size: next.data.length });
-    assert.deepEqual((await a.rows()).map((r) => [r.version, r.lease_generation]), [
-      [1, a.fence.generation],
-      [2, taken.fence.generation],
-    ]);
+    assert.deepEqual(
+      (await a.rows()).map((r) => [r.version, r.lease_generation]),
+      [
+        [1, a.fence.generation],
+        [2, taken.fence.generation],
+      ],
+    );
   });
 
   it('load(): the newest version whose checksum matches; the one before when the newest is damaged; null when both are', async () => {
@@ -153,12 +164,18 @@ describe('PgSessionVault (the saved session in PostgreSQL)', { skip: unavailable
     assert.equal((await a.vault.load())?.version, 2);
 
     const errorsBefore = logger.at('error').length;
-    await db.query(`UPDATE wa_tether_session_archives SET data = overlay(data placing '\\xdeadbeef'::bytea from 10) WHERE client_id = $1 AND version = 2`, [a.clientId]);
+    await db.query(
+      `UPDATE wa_tether_session_archives SET data = overlay(data placing '\\xdeadbeef'::bytea from 10) WHERE client_id = $1 AND version = 2`,
+      [a.clientId],
+    );
     const fallback = await a.vault.load();
     assert.equal(fallback?.version, 1, 'the damaged newest is skipped');
     assert.ok(fallback?.data.equals(v1.data));
     assert.deepEqual(
-      logger.at('error').slice(errorsBefore).map((l) => l.message),
+      logger
+        .at('error')
+        .slice(errorsBefore)
+        .map((l) => l.message),
       ['The saved session version 2 is damaged (checksum mismatch); trying the one before'],
     );
     assert.deepEqual(await a.vault.head(), { current: 2, last: 2 }, 'load changes nothing');
@@ -176,15 +193,19 @@ describe('PgSessionVault (the saved session in PostgreSQL)', { skip: unavailable
   async function waitingBehind(observer: pg.Client, blocker: pg.Client, query: RegExp): Promise<number> {
     const blockerPid = (await blocker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
     assert.ok(blockerPid);
-    return eventually(async () => {
-      const { rows } = await observer.query<{ pid: number; query: string }>(
-        `SELECT pid, query FROM pg_stat_activity
+    return eventually(
+      async () => {
+        const { rows } = await observer.query<{ pid: number; query: string }>(
+          `SELECT pid, query FROM pg_stat_activity
           WHERE datname = current_database() AND application_name LIKE 'wa-tether%' AND wait_event_type = 'Lock'
             AND $1 = ANY (pg_blocking_pids(pid))`,
-        [blockerPid],
-      );
-      return rows.find((r) => query.test(r.query))?.pid;
-    }, `a save (${query.source}) waiting behind the blocker`, 5_000);
+          [blockerPid],
+        );
+        return rows.find((r) => query.test(r.query))?.pid;
+      },
+      `a save (${query.source}) waiting behind the blocker`,
+      5_000,
+    );
   }
 
   /**
@@ -212,10 +233,14 @@ describe('PgSessionVault (the saved session in PostgreSQL)', { skip: unavailable
       const error = await saving;
       assert.ok(error instanceof AppError, `the save rejects (${String(error)})`);
       assert.equal(error.code, 'DATABASE_UNAVAILABLE');
-      await eventually(async () => {
-        const { rowCount } = await observer.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]);
-        return rowCount === 0 ? true : undefined;
-      }, 'the killed backend gone', 5_000);
+      await eventually(
+        async () => {
+          const { rowCount } = await observer.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]);
+          return rowCount === 0 ? true : undefined;
+        },
+        'the killed backend gone',
+        5_000,
+      );
     } finally {
       await blocker.query('ROLLBACK').catch(() => undefined);
       await blocker.end();
@@ -271,7 +296,10 @@ describe('PgSessionVault (the saved session in PostgreSQL)', { skip: unavailable
       // A save that takes its time in the INSERT of its archive (a big one on a slow link): here
       // it waits for an uncommitted row with the same key.
       await blocker.query('BEGIN');
-      await blocker.query(`INSERT INTO wa_tether_session_archives (client_id, version, lease_generation, sha256, size, data) VALUES ($1, 2, 0, 'x', 0, '')`, [a.clientId]);
+      await blocker.query(
+        `INSERT INTO wa_tether_session_archives (client_id, version, lease_generation, sha256, size, data) VALUES ($1, 2, 0, 'x', 0, '')`,
+        [a.clientId],
+      );
       saving = a.vault.save(uploading, a.fence);
       await waitingBehind(observer, blocker, /^INSERT INTO wa_tether_session_archives/);
       const startedAt = Date.now();

@@ -1,4 +1,5 @@
-import type { WebhookEventDraft } from '../webhooks/webhook-store';
+import type { OutboxMedia } from './media-store';
+import type { WebhookEventDraft } from './webhook-store';
 
 export type OutboxStatus = 'queued' | 'sending' | 'sent' | 'failed';
 export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['queued', 'sending', 'sent', 'failed'];
@@ -15,7 +16,9 @@ export interface OutboxError {
 export interface OutboxRecord {
   readonly id: string;
   readonly chatId: string;
+  /** The text, or the caption of `media` ('' for none). */
   readonly text: string;
+  readonly media: OutboxMedia | null;
   readonly replyTo: string | null;
   readonly source: OutboxSource;
   readonly status: OutboxStatus;
@@ -34,6 +37,8 @@ export interface NewOutboxMessage {
   readonly id: string;
   readonly chatId: string;
   readonly text: string;
+  /** Its bytes already committed to the media store. */
+  readonly media: OutboxMedia | null;
   readonly replyTo: string | null;
   readonly source: OutboxSource;
   readonly createdAt: number;

@@ -1,5 +1,4 @@
-export const WEBHOOK_EVENT_TYPES = ['message', 'message.status', 'session.status'] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+import type { WebhookEventType } from '../config/event-types';
 
 /** An event about to be committed: its body is final (the same bytes on every retry). */
 export interface WebhookEventDraft {
@@ -60,8 +59,14 @@ export interface WebhookStore {
   /** The earliest `nextAttemptAt` of a delivery still to make; null when none. */
   nextDueAt(): Promise<number | null>;
   markDelivered(id: string, now: number, statusCode: number): Promise<void>;
-  markFailed(id: string, update: { readonly attempts: number; readonly nextAttemptAt: number; readonly error: string; readonly statusCode: number | null }): Promise<void>;
-  markDead(id: string, update: { readonly attempts: number; readonly at: number; readonly error: string; readonly statusCode: number | null }): Promise<void>;
+  markFailed(
+    id: string,
+    update: { readonly attempts: number; readonly nextAttemptAt: number; readonly error: string; readonly statusCode: number | null },
+  ): Promise<void>;
+  markDead(
+    id: string,
+    update: { readonly attempts: number; readonly at: number; readonly error: string; readonly statusCode: number | null },
+  ): Promise<void>;
   get(id: string): Promise<Delivery | null>;
   list(options: { readonly status?: DeliveryStatus; readonly limit: number }): Promise<readonly Delivery[]>;
   /** A failed or dead delivery made due now, with a fresh retry window; null when there is none to retry. */

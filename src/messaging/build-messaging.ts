@@ -1,31 +1,25 @@
 import type { Clock } from '../common/clock';
 import type { Config } from '../config/config';
-import { describeError } from '../errors';
+import { describeError } from '../common/errors';
 import type { Logger } from '../logging/logger';
-import { BacklogMonitor } from '../messaging/backlog';
-import { Outbox } from '../messaging/outbox';
-import { OutboxSender } from '../messaging/outbox-sender';
-import { SendPacer } from '../messaging/send-pacer';
+import { BacklogMonitor } from './backlog';
+import { Outbox } from './outbox';
+import { OutboxSender } from './outbox-sender';
+import { SendPacer } from './send-pacer';
 import type { SessionSupervisor } from '../session/session-supervisor';
-import type { OutboxStore } from '../messaging/outbox-store';
-import { webhookKey } from '../webhooks/sign';
+import type { MessagingStores } from '../storage/messaging-stores';
+import { webhookKey } from '../common/webhook-secret';
 import { WebhookDeliverer } from '../webhooks/webhook-deliverer';
 import { WebhookEvents } from '../webhooks/webhook-events';
-import type { WebhookStore } from '../webhooks/webhook-store';
+import { MediaIntake } from '../media/media-intake';
+import type { IncomingMessage } from '../whatsapp/wa-client';
 
 /** Finished messages and deliveries are kept this long, then pruned (hourly). */
 const RETENTION_MS = 7 * 24 * 3_600_000;
 const PRUNE_INTERVAL_MS = 3_600_000;
 
-/** Where the outbox and the deliveries are kept: SQLite on the local disk, or PostgreSQL. */
-export interface MessagingStores {
-  readonly outbox: OutboxStore;
-  readonly webhooks: WebhookStore;
-  close(): void | Promise<void>;
-}
-
 export interface MessagingOptions {
-  readonly config: Pick<Config, 'send' | 'webhooks'>;
+  readonly config: Pick<Config, 'send' | 'webhooks' | 'media'>;
   readonly stores: MessagingStores;
   /**
    * Look for due messages and deliveries this often besides being told: with PostgreSQL, another
@@ -43,7 +37,7 @@ export interface MessagingOptions {
  */
 export function buildMessaging(options: MessagingOptions) {
   const { config, session, clock, logger } = options;
-  const { webhooks, outbox: outboxStore } = options.stores;
+  const { webhooks, outbox: outboxStore, media } = options.stores;
   const key = config.webhooks.secret === null ? null : webhookKey(config.webhooks.secret);
   const deliverer = new WebhookDeliverer({
     store: webhooks,
@@ -55,6 +49,7 @@ export function buildMessaging(options: MessagingOptions) {
   const events = new WebhookEvents({ store: webhooks, outbox: outboxStore, clock, logger, onRecorded: () => deliverer.kick() });
   const sender = new OutboxSender({
     store: outboxStore,
+    media,
     session,
     pacer: new SendPacer({ ratePerMinute: config.send.ratePerMinute, burst: config.send.burst, chatGapMs: config.send.chatGapMs, clock }),
     clock,
@@ -63,8 +58,11 @@ export function buildMessaging(options: MessagingOptions) {
     statusEvents: (record, status, error) => events.statusEvents(record, status, error),
     onEventsCommitted: () => deliverer.kick(),
   });
-  const outbox = new Outbox({ store: outboxStore, clock, onQueued: () => sender.kick() });
-  const backlog = new BacklogMonitor(outboxStore, webhooks, clock, logger);
+  const outbox = new Outbox({ store: outboxStore, media, clock, onQueued: () => sender.kick() });
+  const backlog = new BacklogMonitor(outboxStore, webhooks, media, clock, logger);
+  const intake = new MediaIntake({ store: media, maxBytes: config.media.maxBytes, clock, logger });
+  // A file is downloaded only for an application that hears of it.
+  const hearsMessages = config.webhooks.urls.length > 0 && config.webhooks.events.includes('message');
 
   let previous = session.snapshot().state;
   session.subscribe((snapshot) => {
@@ -79,7 +77,7 @@ export function buildMessaging(options: MessagingOptions) {
   let stopped = false;
   const prune = (): void => {
     const before = clock.now() - RETENTION_MS;
-    Promise.all([outboxStore.prune(before), webhooks.prune(before)]).catch((error: unknown) =>
+    Promise.all([outboxStore.prune(before), webhooks.prune(before), media.prune(clock.now(), config.media.retentionMs)]).catch((error: unknown) =>
       logger.warn('Could not prune old messages and deliveries', { error: describeError(error) }),
     );
   };
@@ -87,6 +85,12 @@ export function buildMessaging(options: MessagingOptions) {
   return {
     outbox,
     webhooks,
+    media,
+    intake,
+    /** An incoming message: its file kept, then its `message` event committed. */
+    async receive(message: IncomingMessage): Promise<void> {
+      await events.incoming(message, hearsMessages ? await intake.receive(message) : null);
+    },
     events,
     sender,
     deliverer,

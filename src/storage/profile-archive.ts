@@ -85,7 +85,11 @@ export async function unpackProfile(data: Buffer, profileDir: string): Promise<v
   try {
     await mkdir(staging, { recursive: true, mode: 0o700 });
     // Only the saved parts, never a path outside the folder (tar refuses `..` and absolute paths).
-    const unpack = extract({ cwd: staging, strict: true, filter: (entry) => SAVED_PARTS.some((part) => entry === part || entry.startsWith(`${part}/`)) });
+    const unpack = extract({
+      cwd: staging,
+      strict: true,
+      filter: (entry) => SAVED_PARTS.some((part) => entry === part || entry.startsWith(`${part}/`)),
+    });
     await new Promise<void>((resolve, reject) => {
       // `on`, not `once`: a damaged archive can emit several errors, and an unheard one would end the process.
       unpack.on('error', reject);
@@ -165,4 +169,17 @@ async function exists(file: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Whether the profile holds any of the parts a save keeps (a paired session would). */
+export async function hasSavedParts(profileDir: string): Promise<boolean> {
+  for (const part of SAVED_PARTS) {
+    try {
+      await stat(path.join(profileDir, part));
+      return true;
+    } catch {
+      // Not there.
+    }
+  }
+  return false;
 }

@@ -12,6 +12,10 @@ export interface SessionPaths {
   readonly databaseFile: string;
   /** With DATABASE_URL: which saved version the local profile is (`cluster/saved-version-file.ts`). */
   readonly savedVersionFile: string;
+  /** Media bytes without DATABASE_URL, one file per sha256 (`storage/sqlite/sqlite-media-store.ts`). */
+  readonly mediaDir: string;
+  /** The binaries the browser was seen running as (`chromium/browser-binaries.ts`). */
+  readonly browserFile: string;
 }
 
 export function sessionPaths(authPath: string, clientId: string): SessionPaths {
@@ -22,5 +26,7 @@ export function sessionPaths(authPath: string, clientId: string): SessionPaths {
     lockFile: path.join(root, `.wa-tether-${clientId}.lock`),
     databaseFile: path.join(root, `wa-tether-${clientId}.db`),
     savedVersionFile: path.join(root, `wa-tether-${clientId}.saved.json`),
+    browserFile: path.join(root, `wa-tether-${clientId}.browser.json`),
+    mediaDir: path.join(root, `media-${clientId}`),
   };
 }

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Header } from 'tar';
-import { packProfile, SAVED_PARTS, sha256, unpackProfile } from '../../../src/cluster/profile-archive';
+import { packProfile, SAVED_PARTS, sha256, unpackProfile } from '../../../src/storage/profile-archive';
+import { hexTree, readTree, writeTree } from '../../support/file-tree';
 
 /** A profile as Chromium leaves it: the saved parts (binary LevelDB files) and what is rebuilt. */
 const SAVED_FILES: Readonly<Record<string, Buffer>> = {
@@ -36,31 +37,6 @@ async function freshDir(name: string): Promise<string> {
   return dir;
 }
 
-async function writeTree(dir: string, files: Readonly<Record<string, Buffer>>): Promise<void> {
-  for (const [name, content] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-    await writeFile(path.join(dir, name), content);
-  }
-}
-
-/** Every regular file under `dir`, by relative path, as hex (so deepEqual shows which differs). */
-async function readTree(dir: string): Promise<Record<string, string>> {
-  const tree: Record<string, string> = {};
-  let names: string[];
-  try {
-    names = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return tree;
-    throw error;
-  }
-  for (const name of names.sort()) tree[name] = (await readFile(path.join(dir, name))).toString('hex');
-  return tree;
-}
-
-function hexTree(files: Readonly<Record<string, Buffer>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(files).map(([name, content]) => [name, content.toString('hex')]));
-}
-
 /** Leftover staging folders (`.saving-`, `.restoring-`, `.replaced-`) beside a profile. */
 async function leftovers(parent: string): Promise<string[]> {
   return (await readdir(parent)).filter((name) => /\.(saving|restoring|replaced)-/.test(name));
@@ -70,7 +46,14 @@ async function leftovers(parent: string): Promise<string[]> {
 function tarEntry(entryPath: string, body: string | null, type: 'File' | 'Directory' | 'SymbolicLink' = 'File', linkpath?: string): Buffer {
   const data = Buffer.from(body ?? '');
   const header = Buffer.alloc(512);
-  new Header({ path: entryPath, mode: type === 'Directory' ? 0o755 : 0o644, size: type === 'File' ? data.length : 0, type, linkpath, mtime: new Date() }).encode(header, 0);
+  new Header({
+    path: entryPath,
+    mode: type === 'Directory' ? 0o755 : 0o644,
+    size: type === 'File' ? data.length : 0,
+    type,
+    linkpath,
+    mtime: new Date(),
+  }).encode(header, 0);
   if (type !== 'File') return header;
   const padded = Buffer.alloc(Math.ceil(data.length / 512) * 512);
   data.copy(padded);
@@ -89,14 +72,17 @@ function craftArchive(...entries: Buffer[]): Buffer {
 function unpackInChild(archiveFile: string, profileDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const script = `
     const { readFileSync } = require('node:fs');
-    const { unpackProfile } = require(${JSON.stringify(path.join(REPO, 'src/cluster/profile-archive.ts'))});
+    const { unpackProfile } = require(${JSON.stringify(path.join(REPO, 'src/storage/profile-archive.ts'))});
     unpackProfile(readFileSync(process.argv[1]), process.argv[2]).then(
       () => console.log('outcome: resolved'),
       (error) => console.log('outcome: rejected: ' + error.message),
     ).then(() => setTimeout(() => console.log('survived'), 300));
   `;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script, archiveFile, profileDir], { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO });
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script, archiveFile, profileDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: REPO,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -274,7 +260,10 @@ describe('profile archive (pack / unpack of the saved parts of a Chromium profil
     await assert.rejects(unpackProfile(linking, profile));
     assert.deepEqual(await readTree(profile), hexTree(existing), 'the profile in place is untouched');
     assert.deepEqual((await readdir(parent)).sort(), ['session-p'], 'nothing beside the profile');
-    assert.deepEqual((await readdir(root)).filter((name) => name === 'climbed' || name === 'pwned'), []);
+    assert.deepEqual(
+      (await readdir(root)).filter((name) => name === 'climbed' || name === 'pwned'),
+      [],
+    );
   });
 
   // node-tar with `strict: true` emits one 'error' per bad entry, and more for fs work still in
@@ -283,7 +272,10 @@ describe('profile archive (pack / unpack of the saved parts of a Chromium profil
   it('an archive with two bad entries rejects without crashing the process', async () => {
     const parent = await freshDir('two-bad');
     const file = path.join(parent, 'two-bad.tgz');
-    await writeFile(file, craftArchive(tarEntry('Default/IndexedDB/ok', 'ok'), tarEntry('Default/IndexedDB/../../e1', 'x'), tarEntry('Default/IndexedDB/../../e2', 'x')));
+    await writeFile(
+      file,
+      craftArchive(tarEntry('Default/IndexedDB/ok', 'ok'), tarEntry('Default/IndexedDB/../../e1', 'x'), tarEntry('Default/IndexedDB/../../e2', 'x')),
+    );
     const result = await unpackInChild(file, path.join(parent, 'session-p'));
     assert.equal(result.code, 0, `expected the process to survive; it crashed (exit ${result.code}): ${crashSummary(result.stderr)}`);
     assert.match(result.stdout, /outcome: rejected: .*\.\./);
@@ -308,7 +300,7 @@ describe('profile archive (pack / unpack of the saved parts of a Chromium profil
     assert.deepEqual(await readTree(profile), { 'Default/IndexedDB/old': Buffer.from('old').toString('hex') });
   });
 
-  // BUG (src/cluster/profile-archive.ts:48 and :62): the staging copy is made with `cp` (no
+  // BUG (src/storage/profile-archive.ts:48 and :62): the staging copy is made with `cp` (no
   // preserveTimestamps), so its files and folders carry the copy time, and tar (portable still
   // writes mtime) puts it in every header: the same profile packed in another second is another
   // archive with another sha256, and PgSessionVault.save never answers `unchanged` across saves.
