@@ -1,4 +1,5 @@
-import type { Delivery, DeliveryStatus, WebhookEventType } from '../webhooks/webhook-store';
+import type { Delivery, DeliveryStatus } from './webhook-store';
+import type { WebhookEventType } from '../config/event-types';
 
 /** A delivery joined with its event, as both databases store them (the same columns). */
 export interface DeliveryRow {

@@ -1,4 +1,5 @@
-import type { OutboxRecord, OutboxSource, OutboxStatus } from '../messaging/outbox-store';
+import type { OutboxMedia } from './media-store';
+import type { OutboxRecord, OutboxSource, OutboxStatus } from './outbox-store';
 
 /** An outbox row as both databases store it (the same columns in SQLite and PostgreSQL). */
 export interface OutboxRow {
@@ -18,6 +19,9 @@ export interface OutboxRow {
   error_message: string | null;
   idempotency_key: string | null;
   fingerprint: string | null;
+  /** JSON of the OutboxMedia; null for a text. */
+  media_json: string | null;
+  media_sha256: string | null;
 }
 
 export function toOutboxRecord(row: OutboxRow): OutboxRecord {
@@ -25,6 +29,7 @@ export function toOutboxRecord(row: OutboxRow): OutboxRecord {
     id: row.id,
     chatId: row.chat_id,
     text: row.text,
+    media: row.media_json === null ? null : (JSON.parse(row.media_json) as OutboxMedia),
     replyTo: row.reply_to,
     source: row.source,
     status: row.status,
@@ -36,4 +41,9 @@ export function toOutboxRecord(row: OutboxRow): OutboxRecord {
     error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
     seq: row.seq,
   };
+}
+
+/** The media columns of a new row. */
+export function mediaColumns(media: OutboxMedia | null): { mediaJson: string | null; mediaSha256: string | null } {
+  return { mediaJson: media === null ? null : JSON.stringify(media), mediaSha256: media?.sha256 ?? null };
 }

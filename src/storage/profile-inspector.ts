@@ -3,7 +3,7 @@ import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Clock } from '../common/clock';
-import { describeError } from '../errors';
+import { describeError } from '../common/errors';
 import type { Logger } from '../logging/logger';
 import type { SessionInfo, SessionInspector } from './session-info';
 

@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../common/write-file-atomic';
 import { SerialQueue } from '../common/serial-queue';
-import { describeError } from '../errors';
+import { describeError } from '../common/errors';
 import type { Logger } from '../logging/logger';
-import type { PairedAccount } from '../session/session-state';
-import { sessionPaths } from './session-paths';
+import type { PairedAccount } from '../whatsapp/wa-client';
+import { sessionPaths } from '../config/session-paths';
 
 /** What the daemon remembers about the session outside the profile; times are ISO strings. */
 export interface SessionMetadata {
@@ -91,39 +91,9 @@ export class SessionMetadataStore {
       lastLoggedOutAt: meta.lastLoggedOutAt ?? null,
       logoutReason: meta.logoutReason ?? null,
     });
-    const dir = path.dirname(this.file);
-    const temp = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    await mkdir(dir, { recursive: true });
-    try {
-      // 0600: it names the linked phone number.
-      const handle = await this.openFile(temp, 'wx', 0o600);
-      try {
-        await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, this.file);
-    } catch (error) {
-      await unlink(temp).catch(() => undefined);
-      throw error;
-    }
-    await syncDir(dir);
+    // 0600: it names the linked phone number.
+    await writeFileAtomic(this.file, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, openFile: this.openFile });
     return value;
-  }
-}
-
-/** Makes the rename itself durable. Best-effort: not every filesystem lets a directory be fsynced. */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // The rename is still atomic; only its durability across a power cut is weaker.
   }
 }
 

@@ -2,6 +2,7 @@ import type { AuthStrategy } from 'whatsapp-web.js';
 import { hookAuthStrategy, type BrowserHooks } from './browser-hooks';
 
 /** From its own file: the package's index would also load RemoteAuth and its optional dependencies. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the strategy's own file: the package index loads RemoteAuth's optional dependencies
 const LocalAuth = require('whatsapp-web.js/src/authStrategies/LocalAuth') as typeof import('whatsapp-web.js').LocalAuth;
 
 export interface AuthStrategyOptions {

@@ -31,12 +31,14 @@ const LOAD_STEPS: readonly string[] = [
 async function loadAdapter(): Promise<typeof import('./wwebjs-client')> {
   for (const step of LOAD_STEPS) {
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded a step at a time, synchronously, between event-loop turns
       require(step);
     } catch {
       // Moved in another release: the adapter's own require below loads it instead.
     }
     await yieldToEventLoop();
   }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the adapter loads the library: only at the first client
   return require('./wwebjs-client') as typeof import('./wwebjs-client');
 }
 

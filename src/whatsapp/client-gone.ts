@@ -1,4 +1,4 @@
-import { describeError } from '../errors';
+import { describeError } from '../common/errors';
 
 /**
  * Errors whatsapp-web.js and puppeteer raise when the page or browser went away under a

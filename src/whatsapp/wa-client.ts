@@ -1,4 +1,10 @@
-import type { PairedAccount } from '../session/session-state';
+/** Who the linked WhatsApp account is. */
+export interface PairedAccount {
+  /** The account's number (the user part of its wid), e.g. "15550001111". */
+  readonly id: string;
+  /** The account's display name, when WhatsApp told us. */
+  readonly name: string | null;
+}
 
 /** An incoming chat message: plain data, safe to store and forward. */
 export interface IncomingMessage {
@@ -19,6 +25,10 @@ export interface IncomingMessage {
   /** The sender's WhatsApp display name, when WhatsApp sent it. */
   readonly notifyName: string | null;
   readonly hasMedia: boolean;
+  /** What WhatsApp says of the file before it is downloaded; null without media. */
+  readonly mediaHint: { readonly mimetype: string | null; readonly filename: string | null; readonly size: number | null } | null;
+  /** Downloads the file (through the page); null when WhatsApp no longer has it. Absent without media. */
+  readonly downloadMedia?: () => Promise<DownloadedMedia | null>;
   readonly fromMe: boolean;
   /** Status broadcasts ("stories") are not conversations. */
   readonly isStatus: boolean;
@@ -45,6 +55,28 @@ export type WaClientEvent =
   | { readonly type: 'message_ack'; readonly id: string; readonly ack: number }
   /** A message that never decrypted: WhatsApp asked the phone to resend it and gave up. */
   | { readonly type: 'message_undecryptable'; readonly id: string; readonly chatId: string };
+
+/** A file as the library downloaded it. */
+export interface DownloadedMedia {
+  readonly bytes: Buffer;
+  readonly mimetype: string;
+  readonly filename: string | null;
+}
+
+/** A file to send: crosses into the page as base64 (the library's MessageMedia). */
+export interface OutgoingFile {
+  readonly bytes: Buffer;
+  readonly mimetype: string;
+  readonly filename: string | null;
+}
+
+export interface MediaSendOptions extends SendOptions {
+  /** '' for none. */
+  readonly caption: string;
+  readonly asDocument: boolean;
+  readonly asVoice: boolean;
+  readonly asSticker: boolean;
+}
 
 /** A message WhatsApp accepted from us. */
 export interface SentMessage {
@@ -79,6 +111,8 @@ export interface WaClient {
   getState(): Promise<string | null>;
   /** Sends a text to a chat id ("<digits>@c.us" or "<id>@g.us"). */
   sendText(chatId: string, text: string, options?: SendOptions): Promise<SentMessage>;
+  /** Sends a file, with its caption, shown as the options say. */
+  sendMedia(chatId: string, file: OutgoingFile, options: MediaSendOptions): Promise<SentMessage>;
   /** The chat id WhatsApp knows for a number, or null when the number is not on WhatsApp. */
   resolveNumber(digits: string): Promise<string | null>;
   /**

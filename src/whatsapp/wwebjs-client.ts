@@ -5,12 +5,13 @@
 import type { Browser } from 'puppeteer';
 import type { Message } from 'whatsapp-web.js';
 import type { BrowserMode } from '../config/find-browser';
-import { AppError } from '../errors';
-import type { PairedAccount } from '../session/session-state';
+import { AppError } from '../common/errors';
+import type { PairedAccount } from './wa-client';
 import { createAuthStrategy } from './auth-strategy';
 import { skipUnneededRequests } from './request-filter';
+import { dropStaged, stageFile } from './stage-file';
 import { toIncoming } from './to-incoming';
-import type { SendOptions, SentMessage, WaClient, WaClientEvent } from './wa-client';
+import type { MediaSendOptions, OutgoingFile, SendOptions, SentMessage, WaClient, WaClientEvent } from './wa-client';
 
 export interface WwebjsClientOptions {
   readonly clientId: string;
@@ -33,15 +34,20 @@ export interface WwebjsClientOptions {
   readonly pairingPhoneNumber: string | null;
   /** How often the page asks WhatsApp for a new code while unpaired (the library's default: 180 s). */
   readonly pairingCodeIntervalMs: number;
+  /** The pid of each browser launched, once it answers (every wrapper script has exec'd by then). */
+  readonly onBrowserProcess?: (pid: number) => void;
 }
-
 
 /**
  * The `Client` class without the package's index: the index also loads RemoteAuth, whose
  * optional archiver/unzipper dependencies cost ~170 ms and ~10 MB the daemon never uses.
  */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the Client's own file, see above
 const Client = require('whatsapp-web.js/src/Client') as typeof import('whatsapp-web.js').Client;
 type Client = InstanceType<typeof Client>;
+// The library's sendMessage tells media by `instanceof` its own MessageMedia: this is that class.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the same module Client.js loads, see above
+const MessageMedia = require('whatsapp-web.js/src/structures/MessageMedia') as typeof import('whatsapp-web.js').MessageMedia;
 
 /** Re-emits the library's events as `WaClientEvent`s, each listener guarded. */
 export class WwebjsClient implements WaClient {
@@ -141,6 +147,29 @@ export class WwebjsClient implements WaClient {
     return { id: sent.id._serialized, timestamp: sent.timestamp };
   }
 
+  async sendMedia(chatId: string, file: OutgoingFile, options: MediaSendOptions): Promise<SentMessage> {
+    const page = this.client.pupPage;
+    if (!page) throw new AppError('NOT_READY', 'WhatsApp Web is not open; the file is sent once it is.');
+    // A sticker is converted from the base64 in node and in the page (Util.formatToWebpSticker),
+    // so it goes as the library takes it; every other file is staged into the page in chunks.
+    const data = options.asSticker ? file.bytes.toString('base64') : await stageFile(page, file.bytes);
+    const media = new MessageMedia(file.mimetype, data, file.filename, file.bytes.length);
+    let sent: Message | undefined;
+    try {
+      sent = await this.client.sendMessage(chatId, media, {
+        ...(options.caption === '' ? {} : { caption: options.caption }),
+        ...(options.quotedMessageId === undefined ? {} : { quotedMessageId: options.quotedMessageId }),
+        sendMediaAsDocument: options.asDocument,
+        sendAudioAsVoice: options.asVoice,
+        sendMediaAsSticker: options.asSticker,
+      });
+    } finally {
+      if (!options.asSticker) await dropStaged(page, data);
+    }
+    if (!sent) throw new AppError('INVALID_CHAT', `WhatsApp has no chat ${chatId}. To resolve, check the number or group id.`);
+    return { id: sent.id._serialized, timestamp: sent.timestamp };
+  }
+
   /** The browser the library launched, while it runs; for the demo's simulated phone only. */
   browser(): Browser | null {
     const browser = this.client.pupBrowser as Browser | null | undefined;
@@ -183,6 +212,8 @@ export class WwebjsClient implements WaClient {
 
   private watchBrowser(browser: Browser): void {
     browser.on('disconnected', () => this.emit({ type: 'browser_disconnected' }));
+    const pid = browser.process()?.pid;
+    if (pid !== undefined) this.options.onBrowserProcess?.(pid);
     // Runs before the library adds its own request handler (initWebVersionCache), which
     // is what skipUnneededRequests relies on.
     const page = this.client.pupPage;

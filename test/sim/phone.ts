@@ -15,18 +15,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
+import { describeError } from '../../src/common/errors';
 import { sleep } from '../support/wait';
 import type { SimConfig, SimRuntimeConfig } from './page/config';
-import type {
-  SimIncoming,
-  SimLogEntry,
-  SimLogoutSignal,
-  SimMe,
-  SimOutboxEntry,
-  SimPageError,
-  SimRequiredModules,
-  SimState,
-} from './page/types';
+import type { SimIncoming, SimLogEntry, SimLogoutSignal, SimMe, SimOutboxEntry, SimPageError, SimRequiredModules, SimState } from './page/types';
 
 export const SIM_PAGE_URL = 'https://web.whatsapp.com/';
 
@@ -36,7 +28,6 @@ export interface AttachOptions {
   /** Default timeout of each call (retries included). Default 15000. */
   callTimeoutMs?: number;
 }
-
 
 /** Errors that mean "the page is navigating / not there yet: try again". */
 function isTransient(err: unknown): boolean {
@@ -104,7 +95,7 @@ export class SimPhone {
       await sleep(100);
     }
     throw new Error(
-      `SimPhone.attach(${profileDir}): no sim page within ${timeoutMs} ms` + (lastErr ? ` (last error: ${String(lastErr)})` : ''),
+      `SimPhone.attach(${profileDir}): no sim page within ${timeoutMs} ms` + (lastErr ? ` (last error: ${describeError(lastErr)})` : ''),
     );
   }
 
@@ -136,7 +127,7 @@ export class SimPhone {
       }
       await sleep(100);
     }
-    throw new Error(`SimPhone: sim page not found within ${timeoutMs} ms` + (lastErr ? ` (${String(lastErr)})` : ''));
+    throw new Error(`SimPhone: sim page not found within ${timeoutMs} ms` + (lastErr ? ` (${describeError(lastErr)})` : ''));
   }
 
   /** The page currently hosting the sim (re-found after reloads). */
@@ -228,7 +219,10 @@ export class SimPhone {
     return this.call<boolean>('freeze', ms);
   }
 
-  /** A text message arrives from a contact. Queued until the client is connected and listening. */
+  /**
+   * A message arrives from a contact: text, or media (`msg.media`, `body` its caption). Queued until
+   * the client is connected and listening. The media's base64 crosses to the page in one evaluate.
+   */
   incoming(msg: SimIncoming): Promise<{ queued: boolean; id: string }> {
     return this.call('incoming', msg);
   }
@@ -242,8 +236,14 @@ export class SimPhone {
     return this.call<SimOutboxEntry[]>('outbox');
   }
 
+  /** Forgets the sent messages and their files. */
   clearOutbox(): Promise<boolean> {
     return this.call<boolean>('clearOutbox');
+  }
+
+  /** The exact bytes of a media message the library sent (`outbox()` lists its `media` without them). */
+  async outboxMedia(id: string): Promise<Buffer> {
+    return Buffer.from(await this.call<string>('outboxMedia', id), 'base64');
   }
 
   seen(): Promise<Array<{ chat: string; at: number }>> {
@@ -267,10 +267,7 @@ export class SimPhone {
   }
 
   /** Polls state() until `predicate` holds. */
-  async waitFor(
-    predicate: (s: SimState) => boolean,
-    opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
-  ): Promise<SimState> {
+  async waitFor(predicate: (s: SimState) => boolean, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<SimState> {
     const timeoutMs = opts.timeoutMs ?? 15_000;
     const deadline = Date.now() + timeoutMs;
     let last: SimState | null = null;
@@ -283,9 +280,7 @@ export class SimPhone {
       }
       await sleep(opts.intervalMs ?? 100);
     }
-    throw new Error(
-      `SimPhone.waitFor(${opts.what ?? 'predicate'}): not satisfied within ${timeoutMs} ms; last state: ${JSON.stringify(last)}`,
-    );
+    throw new Error(`SimPhone.waitFor(${opts.what ?? 'predicate'}): not satisfied within ${timeoutMs} ms; last state: ${JSON.stringify(last)}`);
   }
 
   /**

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Clock } from '../../common/clock';
-import { AppError, describeError } from '../../errors';
+import { AppError, describeError } from '../../common/errors';
 import type { Logger } from '../../logging/logger';
 import { PG_MIGRATIONS } from './pg-migrations';
 
@@ -29,9 +29,12 @@ export interface PgDatabaseOptions {
 }
 
 /** BIGINT columns hold ms since the epoch and sequence numbers: well inside 2^53, so numbers. */
+const INT8_OID: number = pg.types.builtins.INT8;
 const TYPES = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): ((value: string) => unknown) =>
+    oid === INT8_OID
+      ? (value: string) => Number(value)
+      : (pg.types.getTypeParser(oid, format) as (value: string) => unknown)) as typeof pg.types.getTypeParser,
 };
 
 /** Errors that mean "the server could not be reached", not "the query was wrong". */
@@ -40,7 +43,9 @@ export function isConnectionError(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code ?? '';
   // 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now, 53300 too_many_connections, 08xxx connection exceptions.
   if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|57P0[123]|53300|08...)$/.test(code)) return true;
-  return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect|not queryable|Query read timeout/i.test(error.message);
+  return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect|not queryable|Query read timeout/i.test(
+    error.message,
+  );
 }
 
 /** A pool with its own connection per caller: the lease must never wait behind the outbox. */
@@ -220,7 +225,9 @@ export async function migrate(pool: pg.Pool): Promise<void> {
     try {
       await client.query('BEGIN');
       await client.query(`SELECT pg_advisory_xact_lock(hashtext('wa_tether_migrations'))`);
-      await client.query('CREATE TABLE IF NOT EXISTS wa_tether_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS wa_tether_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+      );
       const { rows } = await client.query<{ version: number | null }>('SELECT MAX(version) AS version FROM wa_tether_migrations');
       const current = rows[0]?.version ?? 0;
       if (current > PG_MIGRATIONS.length) {

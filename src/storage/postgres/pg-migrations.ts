@@ -99,4 +99,33 @@ export const PG_MIGRATIONS: readonly string[] = [
     expires_at TIMESTAMPTZ NOT NULL
   );
   `,
+  // 2: media: what a queued message carries and what arrived, with the bytes (another host sends them).
+  `
+  ALTER TABLE wa_tether_outbox ADD COLUMN media_json TEXT, ADD COLUMN media_sha256 TEXT;
+  CREATE INDEX wa_tether_outbox_by_media ON wa_tether_outbox (client_id, media_sha256) WHERE media_sha256 IS NOT NULL;
+
+  CREATE TABLE wa_tether_media_files (
+    client_id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    data BYTEA NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (client_id, sha256)
+  );
+  CREATE TABLE wa_tether_media_received (
+    client_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    mimetype TEXT NOT NULL,
+    filename TEXT,
+    size INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expired_at BIGINT,
+    PRIMARY KEY (client_id, id)
+  );
+  CREATE INDEX wa_tether_media_received_by_sha ON wa_tether_media_received (client_id, sha256) WHERE expired_at IS NULL;
+  CREATE INDEX wa_tether_media_received_by_age ON wa_tether_media_received (client_id, created_at);
+  `,
 ];

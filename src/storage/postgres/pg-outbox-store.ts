@@ -7,14 +7,14 @@ import type {
   OutboxRecord,
   OutboxStatus,
   OutboxStore,
-} from '../../messaging/outbox-store';
-import { type OutboxRow, toOutboxRecord } from '../outbox-row';
-import type { WebhookEventDraft } from '../../webhooks/webhook-store';
+} from '../outbox-store';
+import { mediaColumns, type OutboxRow, toOutboxRecord } from '../outbox-row';
+import type { WebhookEventDraft } from '../webhook-store';
 import type { PgDatabase, Queryable } from './pg-database';
 import type { PgWebhookStore } from './pg-webhook-store';
 
 const COLUMNS = `seq, id, chat_id, text, reply_to, source, status, attempts, created_at, next_attempt_at, sent_at, wa_message_id,
-  error_code, error_message, idempotency_key, fingerprint`;
+  error_code, error_message, idempotency_key, fingerprint, media_json, media_sha256`;
 
 /**
  * The outbox in PostgreSQL, one account's rows (`client_id`) of a table other accounts share.
@@ -34,10 +34,22 @@ export class PgOutboxStore implements OutboxStore {
       // ON CONFLICT, not read-then-insert: a concurrent enqueue with the same key waits for the
       // other's commit here and inserts nothing, instead of failing on the unique index.
       const inserted = await this.db.query<OutboxRow>(
-        `INSERT INTO wa_tether_outbox (client_id, id, chat_id, text, reply_to, source, status, attempts, created_at, next_attempt_at, idempotency_key, fingerprint)
-         VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $7, $8, $9)
+        `INSERT INTO wa_tether_outbox (client_id, id, chat_id, text, reply_to, source, status, attempts, created_at, next_attempt_at, idempotency_key, fingerprint, media_json, media_sha256)
+         VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $7, $8, $9, $10, $11)
          ON CONFLICT (client_id, idempotency_key) DO NOTHING RETURNING ${COLUMNS}`,
-        [this.clientId, message.id, message.chatId, message.text, message.replyTo, message.source, message.createdAt, idempotency?.key ?? null, idempotency?.fingerprint ?? null],
+        [
+          this.clientId,
+          message.id,
+          message.chatId,
+          message.text,
+          message.replyTo,
+          message.source,
+          message.createdAt,
+          idempotency?.key ?? null,
+          idempotency?.fingerprint ?? null,
+          mediaColumns(message.media).mediaJson,
+          message.media?.sha256 ?? null,
+        ],
       );
       const created = inserted.rows[0];
       if (created) return { kind: 'created', record: toOutboxRecord(created) };
@@ -82,7 +94,11 @@ export class PgOutboxStore implements OutboxStore {
     await this.db.query(`UPDATE wa_tether_outbox SET status = 'sending' WHERE client_id = $1 AND id = $2 AND status = 'queued'`, [this.clientId, id]);
   }
 
-  async markSent(id: string, sent: { readonly waMessageId: string; readonly sentAt: number }, events: readonly WebhookEventDraft[] = []): Promise<void> {
+  async markSent(
+    id: string,
+    sent: { readonly waMessageId: string; readonly sentAt: number },
+    events: readonly WebhookEventDraft[] = [],
+  ): Promise<void> {
     await this.withEvents(events, (client) =>
       client.query(
         `UPDATE wa_tether_outbox SET status = 'sent', attempts = attempts + 1, sent_at = $3, finished_at = $3, wa_message_id = $4, error_code = NULL, error_message = NULL

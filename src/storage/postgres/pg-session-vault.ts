@@ -1,4 +1,4 @@
-import { sha256 } from '../../cluster/profile-archive';
+import { sha256 } from '../profile-archive';
 import type { Logger } from '../../logging/logger';
 import type { LeaseFence } from './pg-lease-table';
 import type { PgDatabase, Queryable } from './pg-database';
@@ -106,7 +106,10 @@ export class PgSessionVault {
       );
       // The fence, just before the version becomes current: held from here to the commit.
       await assertHolder(client, this.clientId, fence);
-      await client.query('UPDATE wa_tether_sessions SET current_version = $2, last_version = $2, updated_at = now() WHERE client_id = $1', [this.clientId, version]);
+      await client.query('UPDATE wa_tether_sessions SET current_version = $2, last_version = $2, updated_at = now() WHERE client_id = $1', [
+        this.clientId,
+        version,
+      ]);
       await client.query(
         `DELETE FROM wa_tether_session_archives WHERE client_id = $1 AND version NOT IN
            (SELECT version FROM wa_tether_session_archives WHERE client_id = $1 ORDER BY version DESC LIMIT $2)`,

@@ -1,12 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  Delivery,
-  DeliveryCounts,
-  DeliveryStatus,
-  WebhookEventDraft,
-  WebhookRouting,
-  WebhookStore,
-} from '../../webhooks/webhook-store';
+import type { Delivery, DeliveryCounts, DeliveryStatus, WebhookEventDraft, WebhookRouting, WebhookStore } from '../webhook-store';
 import { type DeliveryRow, toDelivery } from '../delivery-row';
 import type { PgDatabase, Queryable } from './pg-database';
 
@@ -72,14 +65,20 @@ export class PgWebhookStore implements WebhookStore {
     );
   }
 
-  async markFailed(id: string, update: { readonly attempts: number; readonly nextAttemptAt: number; readonly error: string; readonly statusCode: number | null }): Promise<void> {
+  async markFailed(
+    id: string,
+    update: { readonly attempts: number; readonly nextAttemptAt: number; readonly error: string; readonly statusCode: number | null },
+  ): Promise<void> {
     await this.db.query(
       `UPDATE wa_tether_webhook_deliveries SET status = 'failed', attempts = $3, next_attempt_at = $4, last_error = $5, last_status_code = $6 WHERE client_id = $1 AND id = $2`,
       [this.clientId, id, update.attempts, update.nextAttemptAt, update.error, update.statusCode],
     );
   }
 
-  async markDead(id: string, update: { readonly attempts: number; readonly at: number; readonly error: string; readonly statusCode: number | null }): Promise<void> {
+  async markDead(
+    id: string,
+    update: { readonly attempts: number; readonly at: number; readonly error: string; readonly statusCode: number | null },
+  ): Promise<void> {
     await this.db.query(
       `UPDATE wa_tether_webhook_deliveries SET status = 'dead', attempts = $3, finished_at = $4, last_error = $5, last_status_code = $6 WHERE client_id = $1 AND id = $2`,
       [this.clientId, id, update.attempts, update.at, update.error, update.statusCode],

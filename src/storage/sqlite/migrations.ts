@@ -53,4 +53,29 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_by_status ON webhook_deliveries (status, created_at);
   CREATE INDEX deliveries_by_event ON webhook_deliveries (event_id);
   `,
+  // 2: media: what a queued message carries (its bytes are files under AUTH_PATH), and what arrived.
+  `
+  ALTER TABLE outbox ADD COLUMN media_json TEXT;
+  ALTER TABLE outbox ADD COLUMN media_sha256 TEXT;
+  CREATE INDEX outbox_by_media ON outbox (media_sha256) WHERE media_sha256 IS NOT NULL;
+
+  CREATE TABLE media_files (
+    sha256 TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE media_received (
+    id TEXT PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    mimetype TEXT NOT NULL,
+    filename TEXT,
+    size INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expired_at INTEGER
+  );
+  CREATE INDEX media_received_by_sha ON media_received (sha256) WHERE expired_at IS NULL;
+  CREATE INDEX media_received_by_age ON media_received (created_at);
+  `,
 ];

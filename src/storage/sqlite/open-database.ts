@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { AppError, describeError } from '../../errors';
+import { AppError, describeError } from '../../common/errors';
 import { MIGRATIONS } from './migrations';
 
 export type SqliteDatabase = Database.Database;

@@ -7,9 +7,9 @@ import type {
   OutboxRecord,
   OutboxStatus,
   OutboxStore,
-} from '../../messaging/outbox-store';
-import { type OutboxRow, toOutboxRecord } from '../outbox-row';
-import type { WebhookEventDraft } from '../../webhooks/webhook-store';
+} from '../outbox-store';
+import { mediaColumns, type OutboxRow, toOutboxRecord } from '../outbox-row';
+import type { WebhookEventDraft } from '../webhook-store';
 import type { SqliteDatabase } from './open-database';
 import type { SqliteWebhookStore } from './sqlite-webhook-store';
 
@@ -26,8 +26,8 @@ export class SqliteOutboxStore implements OutboxStore {
     this.byId = db.prepare<[string], OutboxRow>('SELECT * FROM outbox WHERE id = ?');
     this.byKey = db.prepare<[string], OutboxRow>('SELECT * FROM outbox WHERE idempotency_key = ?');
     this.insert = db.prepare(
-      `INSERT INTO outbox (id, chat_id, text, reply_to, source, status, attempts, created_at, next_attempt_at, idempotency_key, fingerprint)
-       VALUES (@id, @chatId, @text, @replyTo, @source, 'queued', 0, @createdAt, @createdAt, @key, @fingerprint)`,
+      `INSERT INTO outbox (id, chat_id, text, reply_to, source, status, attempts, created_at, next_attempt_at, idempotency_key, fingerprint, media_json, media_sha256)
+       VALUES (@id, @chatId, @text, @replyTo, @source, 'queued', 0, @createdAt, @createdAt, @key, @fingerprint, @mediaJson, @mediaSha256)`,
     );
   }
 
@@ -40,7 +40,8 @@ export class SqliteOutboxStore implements OutboxStore {
           return { kind: existing.fingerprint === idempotency.fingerprint ? 'replayed' : 'conflict', record: toOutboxRecord(existing) };
         }
       }
-      this.insert.run({ ...message, key: idempotency?.key ?? null, fingerprint: idempotency?.fingerprint ?? null });
+      const { media, ...rest } = message;
+      this.insert.run({ ...rest, ...mediaColumns(media), key: idempotency?.key ?? null, fingerprint: idempotency?.fingerprint ?? null });
       return { kind: 'created', record: toOutboxRecord(this.byId.get(message.id) as OutboxRow) };
     })();
   }
@@ -75,10 +76,16 @@ export class SqliteOutboxStore implements OutboxStore {
     this.db.prepare(`UPDATE outbox SET status = 'sending' WHERE id = ? AND status = 'queued'`).run(id);
   }
 
-  async markSent(id: string, sent: { readonly waMessageId: string; readonly sentAt: number }, events: readonly WebhookEventDraft[] = []): Promise<void> {
+  async markSent(
+    id: string,
+    sent: { readonly waMessageId: string; readonly sentAt: number },
+    events: readonly WebhookEventDraft[] = [],
+  ): Promise<void> {
     this.db.transaction(() => {
       this.db
-        .prepare(`UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, finished_at = ?, wa_message_id = ?, error_code = NULL, error_message = NULL WHERE id = ?`)
+        .prepare(
+          `UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, finished_at = ?, wa_message_id = ?, error_code = NULL, error_message = NULL WHERE id = ?`,
+        )
         .run(sent.sentAt, sent.sentAt, sent.waMessageId, id);
       for (const event of events) this.webhooks.recordNow(event);
     })();
@@ -103,7 +110,9 @@ export class SqliteOutboxStore implements OutboxStore {
     // The attempt counts: WhatsApp may have taken it before the daemon stopped.
     const message = 'The daemon stopped while this message was being sent; it is sent again, so WhatsApp may show it twice.';
     return this.db
-      .prepare(`UPDATE outbox SET status = 'queued', attempts = attempts + 1, next_attempt_at = ?, error_code = 'INTERRUPTED', error_message = ? WHERE status = 'sending'`)
+      .prepare(
+        `UPDATE outbox SET status = 'queued', attempts = attempts + 1, next_attempt_at = ?, error_code = 'INTERRUPTED', error_message = ? WHERE status = 'sending'`,
+      )
       .run(now, message).changes;
   }
 

@@ -1,12 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  Delivery,
-  DeliveryCounts,
-  DeliveryStatus,
-  WebhookEventDraft,
-  WebhookRouting,
-  WebhookStore,
-} from '../../webhooks/webhook-store';
+import type { Delivery, DeliveryCounts, DeliveryStatus, WebhookEventDraft, WebhookRouting, WebhookStore } from '../webhook-store';
 import { type DeliveryRow, toDelivery } from '../delivery-row';
 import type { SqliteDatabase } from './open-database';
 
@@ -44,29 +37,43 @@ export class SqliteWebhookStore implements WebhookStore {
 
   async due(now: number, limit: number): Promise<readonly Delivery[]> {
     return this.db
-      .prepare<[number, number], DeliveryRow>(`${SELECT} WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.created_at LIMIT ?`)
+      .prepare<[number, number], DeliveryRow>(
+        `${SELECT} WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.created_at LIMIT ?`,
+      )
       .all(now, limit)
       .map(toDelivery);
   }
 
   async nextDueAt(): Promise<number | null> {
-    const row = this.db.prepare<[], { at: number | null }>(`SELECT MIN(next_attempt_at) AS at FROM webhook_deliveries WHERE status IN ('pending', 'failed')`).get();
+    const row = this.db
+      .prepare<[], { at: number | null }>(`SELECT MIN(next_attempt_at) AS at FROM webhook_deliveries WHERE status IN ('pending', 'failed')`)
+      .get();
     return row?.at ?? null;
   }
 
   async markDelivered(id: string, now: number, statusCode: number): Promise<void> {
     this.db
-      .prepare(`UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, finished_at = ?, last_status_code = ?, last_error = NULL WHERE id = ?`)
+      .prepare(
+        `UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, finished_at = ?, last_status_code = ?, last_error = NULL WHERE id = ?`,
+      )
       .run(now, now, statusCode, id);
   }
 
-  async markFailed(id: string, update: { readonly attempts: number; readonly nextAttemptAt: number; readonly error: string; readonly statusCode: number | null }): Promise<void> {
+  async markFailed(
+    id: string,
+    update: { readonly attempts: number; readonly nextAttemptAt: number; readonly error: string; readonly statusCode: number | null },
+  ): Promise<void> {
     this.db
-      .prepare(`UPDATE webhook_deliveries SET status = 'failed', attempts = ?, next_attempt_at = ?, last_error = ?, last_status_code = ? WHERE id = ?`)
+      .prepare(
+        `UPDATE webhook_deliveries SET status = 'failed', attempts = ?, next_attempt_at = ?, last_error = ?, last_status_code = ? WHERE id = ?`,
+      )
       .run(update.attempts, update.nextAttemptAt, update.error, update.statusCode, id);
   }
 
-  async markDead(id: string, update: { readonly attempts: number; readonly at: number; readonly error: string; readonly statusCode: number | null }): Promise<void> {
+  async markDead(
+    id: string,
+    update: { readonly attempts: number; readonly at: number; readonly error: string; readonly statusCode: number | null },
+  ): Promise<void> {
     this.db
       .prepare(`UPDATE webhook_deliveries SET status = 'dead', attempts = ?, finished_at = ?, last_error = ?, last_status_code = ? WHERE id = ?`)
       .run(update.attempts, update.at, update.error, update.statusCode, id);
@@ -86,17 +93,25 @@ export class SqliteWebhookStore implements WebhookStore {
 
   async retry(id: string, now: number): Promise<Delivery | null> {
     const changed = this.db
-      .prepare(`UPDATE webhook_deliveries SET status = 'pending', retry_from = ?, next_attempt_at = ?, finished_at = NULL WHERE id = ? AND status IN ('failed', 'dead')`)
+      .prepare(
+        `UPDATE webhook_deliveries SET status = 'pending', retry_from = ?, next_attempt_at = ?, finished_at = NULL WHERE id = ? AND status IN ('failed', 'dead')`,
+      )
       .run(now, now, id).changes;
     return changed === 0 ? null : this.get(id);
   }
 
   async counts(now: number): Promise<DeliveryCounts> {
-    const byStatus = this.db.prepare<[], { status: DeliveryStatus; n: number }>('SELECT status, COUNT(*) AS n FROM webhook_deliveries GROUP BY status').all();
+    const byStatus = this.db
+      .prepare<[], { status: DeliveryStatus; n: number }>('SELECT status, COUNT(*) AS n FROM webhook_deliveries GROUP BY status')
+      .all();
     const count = (status: DeliveryStatus): number => byStatus.find((row) => row.status === status)?.n ?? 0;
-    const oldest = this.db.prepare<[], { at: number | null }>(`SELECT MIN(created_at) AS at FROM webhook_deliveries WHERE status IN ('pending', 'failed')`).get();
+    const oldest = this.db
+      .prepare<[], { at: number | null }>(`SELECT MIN(created_at) AS at FROM webhook_deliveries WHERE status IN ('pending', 'failed')`)
+      .get();
     const last = this.db
-      .prepare<[], { last_error: string }>(`SELECT last_error FROM webhook_deliveries WHERE last_error IS NOT NULL AND status <> 'delivered' ORDER BY next_attempt_at DESC LIMIT 1`)
+      .prepare<[], { last_error: string }>(
+        `SELECT last_error FROM webhook_deliveries WHERE last_error IS NOT NULL AND status <> 'delivered' ORDER BY next_attempt_at DESC LIMIT 1`,
+      )
       .get();
     return {
       pending: count('pending'),

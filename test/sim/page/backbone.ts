@@ -30,6 +30,11 @@ function callListener(where: string, cb: Listener, ctx: unknown, args: unknown[]
 export class Emitter {
   private readonly registry = new Map<string, Registration[]>();
 
+  constructor() {
+    // The library spreads models into plain objects (`{...mediaData}`): only attributes are enumerable.
+    Object.defineProperty(this, 'registry', { enumerable: false });
+  }
+
   on(list: string, cb: Listener, ctx?: unknown): this {
     if (typeof cb !== 'function') return this;
     for (const name of names(list)) {
@@ -58,10 +63,7 @@ export class Emitter {
     for (const name of targets) {
       const entries = this.registry.get(name);
       if (!entries) continue;
-      this.registry.set(
-        name,
-        cb ? entries.filter((entry) => entry.cb !== cb && (entry.cb as Once).original !== cb) : [],
-      );
+      this.registry.set(name, cb ? entries.filter((entry) => entry.cb !== cb && (entry.cb as Once).original !== cb) : []);
     }
     return this;
   }
@@ -148,7 +150,8 @@ export function keyOf(id: unknown): string | undefined {
   if (typeof serialized === 'string') return serialized;
   const inner = (id as { id?: unknown }).id;
   if (inner !== null && typeof inner === 'object') return keyOf(inner);
-  return String(id);
+  // A number or boolean id; any other object has no key (its String() would be "[object Object]").
+  return typeof id === 'number' || typeof id === 'bigint' || typeof id === 'boolean' ? String(id) : undefined;
 }
 
 export class Collection<M extends Model> extends Emitter {
@@ -176,13 +179,13 @@ export class Collection<M extends Model> extends Emitter {
   }
 
   add(input: M | Attributes, options: { silent?: boolean } = {}): M {
-    const model = input instanceof Model ? (input as M) : new this.modelClass(input);
+    const model: M = input instanceof Model ? input : new this.modelClass(input);
     const key = keyOf(model.get('id'));
     const existing = key === undefined ? undefined : this.index.get(key);
     if (existing) return existing;
     this.models.push(model);
     if (key !== undefined) this.index.set(key, model);
-    model.collections.add(this as unknown as Collection<Model>);
+    model.collections.add(this);
     if (!options.silent) this.trigger('add', model, this, options);
     return model;
   }
@@ -193,7 +196,7 @@ export class Collection<M extends Model> extends Emitter {
     const key = keyOf(model.get('id'));
     if (key !== undefined) this.index.delete(key);
     this.models = this.models.filter((candidate) => candidate !== model);
-    model.collections.delete(this as unknown as Collection<Model>);
+    model.collections.delete(this);
     this.trigger('remove', model, this, {});
     return model;
   }

@@ -28,6 +28,8 @@ export interface SimConfig {
   /** More than this many pairing codes within `pairingCodeWindowMs` are refused ("rate-overlimit"). */
   pairingCodeLimit: number;
   pairingCodeWindowMs: number;
+  /** Each media download the library makes (`downloadMedia()`) takes this much longer, success or failure. */
+  mediaDownloadDelayMs: number;
   /** Numbers (digits) WhatsApp does not know: `queryWidExists` answers nothing for them. */
   unregisteredNumbers: string[];
   /** 5th part of the QR string (`DEVICE_PLATFORM`). */
@@ -54,6 +56,7 @@ export const DEFAULT_SIM_CONFIG: Readonly<SimConfig> = Object.freeze({
   pairingCodeTtlMs: 180_000,
   pairingCodeLimit: 5,
   pairingCodeWindowMs: 600_000,
+  mediaDownloadDelayMs: 0,
   unregisteredNumbers: [],
   devicePlatform: 'WEB',
   phonePlatform: 'android',
@@ -75,6 +78,7 @@ export const RUNTIME_KEYS = [
   'pairingCodeTtlMs',
   'pairingCodeLimit',
   'pairingCodeWindowMs',
+  'mediaDownloadDelayMs',
   'unregisteredNumbers',
   'verbose',
 ] as const satisfies readonly (keyof SimConfig)[];

@@ -3,7 +3,7 @@
  * a `SimPhone` method on the Node side.
  */
 import { isRuntimeKey, type SimConfig, type SimRuntimeConfig } from './config';
-import { ack, clearOutbox, incoming } from './messages';
+import { ack, clearOutbox, incoming, outboxMediaBytes } from './messages';
 import { cmd, conn, messages, socket, chats } from './models';
 import { requiredModules } from './modules';
 import { enterCode, scan, setState, socketState, startQrTimer, unlink } from './session';
@@ -141,6 +141,8 @@ export const control = {
   ack,
   outbox: () => clone(sim.outbox),
   clearOutbox,
+  /** The bytes of a sent media message, base64 (kept out of `outbox()`). */
+  outboxMedia: outboxMediaBytes,
   seen: () => clone(sim.seen),
   requiredModules,
   log: eventLog,

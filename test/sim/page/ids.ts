@@ -115,16 +115,24 @@ export function randomBytes(length: number): Uint8Array {
 }
 
 export function randomHex(byteCount: number): string {
-  return Array.from(randomBytes(byteCount), (byte) => byte.toString(16).padStart(2, '0')).join('').toUpperCase();
+  return Array.from(randomBytes(byteCount), (byte) => byte.toString(16).padStart(2, '0'))
+    .join('')
+    .toUpperCase();
 }
 
+/** Bytes to base64, 32 KiB at a time: a 16 MiB file must not become 16 million string concatenations. */
 export function encodeB64(data: Uint8Array | ArrayBuffer | ArrayLike<number>): string {
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data as ArrayBuffer);
-  let text = '';
-  for (const byte of bytes) text += String.fromCharCode(byte);
-  return btoa(text);
+  const parts: string[] = [];
+  for (let offset = 0; offset < bytes.length; offset += 0x8000) {
+    parts.push(String.fromCharCode(...bytes.subarray(offset, offset + 0x8000)));
+  }
+  return btoa(parts.join(''));
 }
 
-export function decodeB64(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
+export function decodeB64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
+  return bytes;
 }

@@ -1,6 +1,7 @@
 /** The singletons and collections WhatsApp Web's modules hand out, as the library sees them. */
 import { type Attributes, Collection, Emitter, keyOf, Model } from './backbone';
 import { toWid, type Wid } from './ids';
+import { mediaDataOf, mediaObjectOf, resolveMedia, type MediaData, type MediaObject } from './media';
 import { sim } from './state';
 import { log } from './trace';
 
@@ -93,8 +94,17 @@ export class Msg extends Model {
     if (chat && keyOf(chat.get('id')) !== keyOf(key.remote)) info.quotedRemoteJid = key.remote;
     return info;
   }
-  get mediaObject(): undefined {
-    return undefined;
+  /** A media message's MediaData (`mediaStage`); the library's downloadMedia() starts here. */
+  get mediaData(): MediaData | undefined {
+    return mediaDataOf(this);
+  }
+  /** getMessageModel takes a media message's links from its caption. */
+  get mediaObject(): MediaObject | undefined {
+    return mediaObjectOf(this);
+  }
+  /** Resolves the media (download, or find it gone); the library then reads `mediaData.mediaStage`. */
+  downloadMedia(_options?: { downloadEvenIfExpensive?: boolean; rmrReason?: number }): Promise<void> {
+    return resolveMedia(this);
   }
 }
 
@@ -105,7 +115,8 @@ export function canReplyMsg(msg: Model | undefined): boolean {
 export class Contact extends Model {
   get formattedName(): string {
     const id = this.get('id') as Wid;
-    return String(this.get('name') ?? this.get('pushname') ?? `+${id.user}`);
+    const name = this.get('name') ?? this.get('pushname');
+    return typeof name === 'string' ? name : `+${id.user}`;
   }
 }
 
@@ -114,7 +125,17 @@ export class Chat extends Model {
   readonly mute = { expiration: 0 };
 
   constructor(attrs?: Attributes) {
-    super({ t: 0, unreadCount: 0, archive: false, pin: 0, isReadOnly: false, muteExpiration: 0, notSpam: true, lastReceivedKey: undefined, ...attrs });
+    super({
+      t: 0,
+      unreadCount: 0,
+      archive: false,
+      pin: 0,
+      isReadOnly: false,
+      muteExpiration: 0,
+      notSpam: true,
+      lastReceivedKey: undefined,
+      ...attrs,
+    });
     Object.defineProperty(this, 'msgs', { enumerable: false });
     Object.defineProperty(this, 'mute', { enumerable: false });
   }

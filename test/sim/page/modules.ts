@@ -25,9 +25,22 @@ import {
   stream,
 } from './models';
 import { addAndSendMsgToChat, handlePlaceholderMsgsSeen, queryWidExists, sendSeen } from './messages';
+import {
+  blobCache,
+  downloadAndMaybeDecrypt,
+  encryptAndUpload,
+  getOrCreateMediaObject,
+  msgToMediaType,
+  OpaqueData,
+  prepRawMedia,
+  qpl,
+  shouldUseMediaCache,
+  toWebpSticker,
+  uploadMedia,
+} from './media';
 import { issuePairingCode, setPairingType, showQr } from './session';
 import { booted, cfg, requireKeys, sim } from './state';
-import { log, simError } from './trace';
+import { asError, log, simError } from './trace';
 import type { SimRequiredModules } from './types';
 
 function meWid(): Wid | undefined {
@@ -90,7 +103,7 @@ export const MODULES: Readonly<Record<string, ModuleFactory>> = {
       try {
         return Promise.resolve(issuePairingCode(String(phoneNumber)));
       } catch (error) {
-        return Promise.reject(error);
+        return Promise.reject(asError(error));
       }
     },
     initializeQRLinking: () => {
@@ -193,6 +206,26 @@ export const MODULES: Readonly<Record<string, ModuleFactory>> = {
     getIsMyContact: (contact: Model) => Boolean(contact.get('name')),
     getFormattedName: (contact: Model) => (contact as unknown as { formattedName: string }).formattedName,
   }),
+
+  // ---- media: Utils (processMediaData, processStickerData, toStickerData), Message.downloadMedia
+  WAWebMediaOpaqueData: () => OpaqueData, // a class: createFromData() and instanceof
+  WAWebPrepRawMedia: () => ({ prepRawMedia }),
+  WAWebMediaStorage: () => ({ getOrCreateMediaObject }),
+  WAWebMmsMediaTypes: () => ({ msgToMediaType, castToV4: (type: unknown) => type }),
+  WAWebMediaDataUtils: () => ({ shouldUseMediaCache }),
+  WAWebMediaInMemoryBlobCache: () => ({
+    InMemoryMediaBlobCache: {
+      put: (filehash: string, blob: Blob) => void blobCache.set(filehash, blob),
+      get: (filehash: string) => blobCache.get(filehash),
+      has: (filehash: string) => blobCache.has(filehash),
+    },
+  }),
+  // uploadUnencryptedMedia is for channels, which are not simulated; the library destructures both.
+  WAWebMediaMmsV4Upload: () => ({ uploadMedia, uploadUnencryptedMedia: uploadMedia }),
+  WAWebUploadManager: () => ({ encryptAndUpload }),
+  WAWebStartMediaUploadQpl: () => ({ startMediaUploadQpl: () => qpl() }),
+  WAWebImageUtils: () => ({ toWebpSticker }),
+  WAWebDownloadManager: () => ({ downloadManager: { downloadAndMaybeDecrypt } }),
 };
 
 /**

@@ -99,10 +99,13 @@ export function scheduleSync(why: string): void {
   sim.syncing = true;
   log('sync-start', { why, delayMs: cfg.syncDelayMs });
   [0, 50, 100].forEach((percent, step, steps) => {
-    setTimeout(() => {
-      sim.offlineProgress = percent;
-      cmd.trigger('offline_progress_update_from_bridge');
-    }, Math.floor((cfg.syncDelayMs * step) / steps.length));
+    setTimeout(
+      () => {
+        sim.offlineProgress = percent;
+        cmd.trigger('offline_progress_update_from_bridge');
+      },
+      Math.floor((cfg.syncDelayMs * step) / steps.length),
+    );
   });
   sim.syncTimer = setTimeout(() => {
     sim.syncing = false;
@@ -127,7 +130,9 @@ export function applyMe(me: Required<SimMe>): void {
 }
 
 export function normalizeMe(me: Partial<SimMe> = {}): Required<SimMe> {
-  const user = String(me.user ?? '15550001111').replace(/^\+/, '').replace(/@.*$/, '');
+  const user = String(me.user ?? '15550001111')
+    .replace(/^\+/, '')
+    .replace(/@.*$/, '');
   if (!/^\d+$/.test(user)) throw simError(`me.user must be digits, got ${JSON.stringify(me.user)}`);
   const lid = me.lid ? String(me.lid).replace(/@.*$/, '') : String(100_000_000_000_000 + Math.floor(Math.random() * 899_999_999_999_999));
   return { user, pushname: me.pushname ?? 'Sim Phone', lid };

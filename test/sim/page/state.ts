@@ -1,6 +1,6 @@
 /** The page's mutable state and settings, shared by its parts. */
 import { DEFAULT_SIM_CONFIG, type SimConfig } from './config';
-import type { SimIncoming, SimMe, SimOutboxEntry, SimPairingCode } from './types';
+import type { SimIncoming, SimMediaType, SimMe, SimOutboxEntry, SimPairingCode } from './types';
 
 interface SimWindowConfig {
   __SIM_CONFIG__?: Partial<SimConfig>;
@@ -27,9 +27,26 @@ export interface Pairing {
   pairedAt: number;
 }
 
+/**
+ * What a media message refers to: a file on the simulated CDN, as WhatsApp's message protobuf
+ * carries it (the sender uploaded it; the receiver downloads it by directPath).
+ */
+export interface MediaRef {
+  type: SimMediaType;
+  mimetype: string;
+  filename?: string;
+  size: number;
+  /** base64 SHA-256 of the plain bytes, as WhatsApp's `filehash`. */
+  filehash: string;
+  encFilehash: string;
+  mediaKey: string;
+  mediaKeyTimestamp: number;
+  directPath: string;
+}
+
 /** An incoming message waiting for a connected, listening client (like offline messages). */
 export type PendingIncoming = Required<Pick<SimIncoming, 'from' | 'body' | 'id' | 't'>> &
-  Pick<SimIncoming, 'notifyName' | 'author' | 'ciphertext'>;
+  Pick<SimIncoming, 'notifyName' | 'author' | 'ciphertext'> & { media?: MediaRef };
 
 export const sim = {
   booted: false,

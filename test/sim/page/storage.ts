@@ -2,10 +2,16 @@
  * The paired state, kept in IndexedDB for the origin https://web.whatsapp.com, so it lives in
  * the Chromium profile on disk like the real keys: a restarted client on the same profile comes
  * up paired, and a wiped profile forgets the pairing.
+ *
+ * Two stores: `kv` (pairing, keys, config, outbox, pending) and `media` (the simulated CDN's
+ * files, Blobs keyed by directPath: IndexedDB keeps a Blob without copying it into a string).
  */
-import { simError } from './trace';
+import { asError, simError } from './trace';
 
-const STORE = 'kv';
+type StoreName = 'kv' | 'media';
+const STORES: readonly StoreName[] = ['kv', 'media'];
+/** 2: the `media` store. A profile written at version 1 is upgraded in place (its `kv` kept). */
+const VERSION = 2;
 let opened: Promise<IDBDatabase> | null = null;
 let databaseName = 'wa-sim';
 
@@ -15,42 +21,62 @@ export function useDatabase(name: string): void {
 
 function openDb(): Promise<IDBDatabase> {
   opened ??= new Promise((resolve, reject) => {
-    const request = indexedDB.open(databaseName, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+    const request = indexedDB.open(databaseName, VERSION);
+    request.onupgradeneeded = () => {
+      for (const store of STORES) if (!request.result.objectStoreNames.contains(store)) request.result.createObjectStore(store);
+    };
     request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
+    request.onerror = () => reject(asError(request.error));
     request.onblocked = () => reject(simError('indexedDB.open blocked'));
   });
   return opened;
 }
 
-export async function idbGet<T>(key: string): Promise<T | undefined> {
+async function read<T>(store: StoreName, key: string): Promise<T | undefined> {
   const db = await openDb();
   return new Promise((resolve, reject) => {
-    const request = db.transaction(STORE, 'readonly').objectStore(STORE).get(key);
+    const request = db.transaction(store, 'readonly').objectStore(store).get(key);
     request.onsuccess = () => resolve(request.result as T | undefined);
-    request.onerror = () => reject(request.error);
+    request.onerror = () => reject(asError(request.error));
   });
 }
 
-async function write(apply: (store: IDBObjectStore) => void): Promise<void> {
+async function write(store: StoreName, apply: (objects: IDBObjectStore) => void): Promise<void> {
   const db = await openDb();
   return new Promise((resolve, reject) => {
     // strict: the write is on disk when the transaction completes, so a kill right after keeps it.
-    const tx = db.transaction(STORE, 'readwrite', { durability: 'strict' });
-    apply(tx.objectStore(STORE));
+    const tx = db.transaction(store, 'readwrite', { durability: 'strict' });
+    apply(tx.objectStore(store));
     tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error ?? simError('transaction aborted'));
+    tx.onerror = () => reject(asError(tx.error));
+    tx.onabort = () => reject(tx.error ? asError(tx.error) : simError('transaction aborted'));
   });
 }
 
+export function idbGet<T>(key: string): Promise<T | undefined> {
+  return read<T>('kv', key);
+}
+
 export function idbPut(key: string, value: unknown): Promise<void> {
-  return write((store) => store.put(value, key));
+  return write('kv', (store) => store.put(value, key));
 }
 
 export function idbDelete(keys: readonly string[]): Promise<void> {
-  return write((store) => {
+  return write('kv', (store) => {
+    for (const key of keys) store.delete(key);
+  });
+}
+
+export function mediaGet<T>(key: string): Promise<T | undefined> {
+  return read<T>('media', key);
+}
+
+export function mediaPut(key: string, value: unknown): Promise<void> {
+  return write('media', (store) => store.put(value, key));
+}
+
+export function mediaDelete(keys: readonly string[]): Promise<void> {
+  return write('media', (store) => {
     for (const key of keys) store.delete(key);
   });
 }

@@ -23,9 +23,24 @@ export function log(kind: string, data: Record<string, unknown> = {}): void {
 function describe(error: unknown): string {
   if (error !== null && typeof error === 'object') {
     const { stack, message } = error as { stack?: unknown; message?: unknown };
-    return String(stack ?? message ?? error);
+    if (typeof stack === 'string') return stack;
+    if (typeof message === 'string') return message;
+    try {
+      return JSON.stringify(error);
+    } catch {
+      return Object.prototype.toString.call(error);
+    }
   }
   return String(error);
+}
+
+/**
+ * What a promise rejects with: an Error-like value as it is (the library replaced `window.Error`,
+ * so `instanceof Error` cannot tell), anything else wrapped.
+ */
+export function asError(error: unknown): Error {
+  if (error !== null && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') return error as Error;
+  return simError(describe(error));
 }
 
 export function recordError(where: string, error: unknown): void {

@@ -68,6 +68,44 @@ export interface SimOutboxEntry {
   quotedMsgId: string | null;
   quotedBody: string | null;
   at: number;
+  /** A media message only: what the phone received. The bytes: `outboxMedia(id)`. */
+  media?: SimOutboxMedia;
+}
+
+/** The kinds of media WhatsApp moves, as a message's `type`. */
+export type SimMediaType = 'image' | 'video' | 'audio' | 'ptt' | 'document' | 'sticker';
+
+export interface SimOutboxMedia {
+  /** The message's type (`image`, `video`, `audio`, `ptt`, `document`, `sticker`). */
+  type: string;
+  /** The message's mimetype; a sticker's message carries none, so the uploaded file's type. */
+  mimetype: string;
+  /** Documents only: WhatsApp's image, video, audio and sticker messages carry no file name. */
+  filename: string | null;
+  /** Bytes uploaded. */
+  size: number;
+  /** SHA-256 of the uploaded bytes, hex. */
+  sha256: string;
+  caption: string | null;
+  /** Where the simulated CDN keeps the file (the message's `directPath`). */
+  directPath: string;
+}
+
+/** Media the phone sends to the bot; `SimIncoming.body` is its caption. */
+export interface SimIncomingMedia {
+  /** The file, base64. */
+  data: string;
+  mimetype: string;
+  /** Documents only (WhatsApp's other media messages have no file name). */
+  filename?: string;
+  /** A voice note (`ptt`); the mimetype must be audio/*. */
+  asVoice?: boolean;
+  /** A sticker; the mimetype must be image/webp. */
+  asSticker?: boolean;
+  /** Sent as a file (`document`) whatever its mimetype. */
+  asDocument?: boolean;
+  /** The file is gone from the CDN (expired) and the phone no longer has it: every download fails. */
+  downloadFails?: boolean;
 }
 
 /** How an incoming message that arrives encrypted behaves. */
@@ -91,6 +129,8 @@ export interface SimIncoming {
   t?: number;
   notifyName?: string;
   ciphertext?: SimCiphertextMode;
+  /** An image, video, audio, voice note, document or sticker; `body` is then its caption ('' for none). */
+  media?: SimIncomingMedia;
 }
 
 /** How the phone unlinks this device. */

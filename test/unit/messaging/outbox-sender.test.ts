@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { AppError } from '../../../src/errors';
+import { AppError } from '../../../src/common/errors';
 import { OutboxSender, type SendingSession } from '../../../src/messaging/outbox-sender';
-import type { OutboxStore } from '../../../src/messaging/outbox-store';
+import type { OutboxStore } from '../../../src/storage/outbox-store';
 import { SendPacer } from '../../../src/messaging/send-pacer';
 import type { SessionSnapshot } from '../../../src/session/session-state';
 import type { WaClient } from '../../../src/whatsapp/wa-client';
@@ -11,6 +11,8 @@ import { FakeClock, flush } from '../../support/fake-clock';
 import { makeSnapshot } from '../../support/fake-session';
 import { FakeWaClient, Journal } from '../../support/fake-wa-client';
 import { RecordingLogger } from '../../support/recording-logger';
+import { mediaFile } from '../../support/store-contract';
+import { eventually } from '../../support/wait';
 import { createTestStores, type TestStores } from '../../support/test-messaging';
 
 /** A session the test switches between states; withClient hands out the fake client only while ready. */
@@ -43,7 +45,7 @@ function withMarkSentFailing(store: OutboxStore, failing: { failures: number }):
   return new Proxy(store, {
     get(target, name, receiver) {
       const value: unknown = Reflect.get(target, name, receiver);
-      if (name !== 'markSent' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      if (name !== 'markSent' || typeof value !== 'function') return typeof value === 'function' ? (value.bind(target) as unknown) : value;
       return async (...args: Parameters<OutboxStore['markSent']>) => {
         if (failing.failures > 0) {
           failing.failures--;
@@ -63,10 +65,17 @@ function setup(options: { rate?: number; burst?: number; gap?: number; maxAttemp
   const client = new FakeWaClient(1, new Journal());
   const session = new FakeSendingSession(client);
   const logger = new RecordingLogger();
-  const pacer = new SendPacer({ ratePerMinute: options.rate ?? 600, burst: options.burst ?? 100, chatGapMs: options.gap ?? 0, clock, random: () => 0 });
+  const pacer = new SendPacer({
+    ratePerMinute: options.rate ?? 600,
+    burst: options.burst ?? 100,
+    chatGapMs: options.gap ?? 0,
+    clock,
+    random: () => 0,
+  });
   const make = () =>
     new OutboxSender({
       store,
+      media: stores.media,
       session,
       pacer,
       clock,
@@ -93,7 +102,10 @@ describe('OutboxSender', () => {
     assert.equal(h.client.sent.length, 0, 'nothing goes out before ready');
     h.session.set('ready');
     await flush(20);
-    assert.deepEqual(h.client.sent.map((s) => `${s.chatId}:${s.text}`), ['a@c.us:a1', 'b@c.us:b1', 'a@c.us:a2']);
+    assert.deepEqual(
+      h.client.sent.map((s) => `${s.chatId}:${s.text}`),
+      ['a@c.us:a1', 'b@c.us:b1', 'a@c.us:a2'],
+    );
     for (const id of ids) {
       const record = await h.stores.outboxStore.get(id);
       assert.deepEqual([record?.status, record?.attempts], ['sent', 1]);
@@ -110,13 +122,46 @@ describe('OutboxSender', () => {
     await h.queue('b@c.us', 'b1');
     await h.queue('c@c.us', 'c1');
     await flush(20);
-    assert.deepEqual(h.client.sent.map((s) => s.text), ['a1', 'b1'], 'a burst of 2; a2 waits for its chat gap');
+    assert.deepEqual(
+      h.client.sent.map((s) => s.text),
+      ['a1', 'b1'],
+      'a burst of 2; a2 waits for its chat gap',
+    );
     await h.clock.advance(1_000);
-    assert.deepEqual(h.client.sent.map((s) => s.text), ['a1', 'b1', 'c1'], 'one token a second at 60/min');
+    assert.deepEqual(
+      h.client.sent.map((s) => s.text),
+      ['a1', 'b1', 'c1'],
+      'one token a second at 60/min',
+    );
     await h.clock.advance(3_999);
     assert.equal(h.client.sent.length, 3, 'a2: not before 5 s after a1');
     await h.clock.advance(1);
-    assert.deepEqual(h.client.sent.map((s) => s.text), ['a1', 'b1', 'c1', 'a2']);
+    assert.deepEqual(
+      h.client.sent.map((s) => s.text),
+      ['a1', 'b1', 'c1', 'a2'],
+    );
+  });
+
+  it('asks WhatsApp about a number once a day: a number that was not on WhatsApp is asked again tomorrow', async () => {
+    const h = setup();
+    h.client.unregistered.add('15559990001');
+    await h.sender.start();
+    h.session.set('ready');
+    const asked = (): number => h.client.calls.filter((c) => c === 'resolveNumber').length;
+    await h.queue('15559990001@c.us', 'one');
+    await h.queue('15559990001@c.us', 'two');
+    await flush(20);
+    assert.equal(asked(), 1, 'the answer is remembered');
+    h.client.unregistered.delete('15559990001');
+    await h.clock.advance(24 * 3_600_000 + 1);
+    await h.queue('15559990001@c.us', 'three');
+    await flush(20);
+    assert.equal(asked(), 2, 'asked again after a day');
+    assert.deepEqual(
+      h.client.sent.map((s) => s.text),
+      ['three'],
+      'it joined WhatsApp meanwhile',
+    );
   });
 
   it('a number not on WhatsApp fails at once with NOT_ON_WHATSAPP; the next message of the chat goes on', async () => {
@@ -131,7 +176,13 @@ describe('OutboxSender', () => {
     assert.deepEqual([record?.status, record?.error?.code], ['failed', 'NOT_ON_WHATSAPP']);
     assert.equal((await h.stores.outboxStore.get(fine))?.status, 'sent');
     const events = (await h.stores.webhooks.due(h.clock.now(), 10)).map((d) => JSON.parse(d.body) as { data: { id: string; status: string } });
-    assert.deepEqual(events.map((e) => [e.data.id, e.data.status]).sort(), [[fine, 'sent'], [lost, 'failed']].sort());
+    assert.deepEqual(
+      events.map((e) => [e.data.id, e.data.status]).sort(),
+      [
+        [fine, 'sent'],
+        [lost, 'failed'],
+      ].sort(),
+    );
   });
 
   it('a transient failure retries with backoff (2 s, 4 s, ...), the chat waiting; at the last attempt it fails', async () => {
@@ -192,7 +243,7 @@ describe('OutboxSender', () => {
       get(target, name, receiver) {
         const value: unknown = Reflect.get(target, name, receiver);
         if (typeof value !== 'function') return value;
-        if (name !== 'heads') return value.bind(target);
+        if (name !== 'heads') return value.bind(target) as unknown;
         return async (limit: number) => {
           const heads = await target.heads(limit);
           h.clock.elapse(3);
@@ -200,7 +251,16 @@ describe('OutboxSender', () => {
         };
       },
     });
-    const sender = new OutboxSender({ store: slow, session: h.session, pacer: new SendPacer({ ratePerMinute: 30, burst: 3, chatGapMs: 0, clock: h.clock, random: () => 0 }), clock: h.clock, logger: h.logger, maxAttempts: 5, statusEvents: () => [] });
+    const sender = new OutboxSender({
+      store: slow,
+      media: h.stores.media,
+      session: h.session,
+      pacer: new SendPacer({ ratePerMinute: 30, burst: 3, chatGapMs: 0, clock: h.clock, random: () => 0 }),
+      clock: h.clock,
+      logger: h.logger,
+      maxAttempts: 5,
+      statusEvents: () => [],
+    });
     await sender.start();
     h.session.set('ready');
     const id = (await h.stores.outbox.accept({ chatId: 'a@c.us', text: 'one', replyTo: null }, 'api')).record.id;
@@ -224,7 +284,11 @@ describe('OutboxSender', () => {
     assert.deepEqual([(await h.stores.outboxStore.get(first))?.status, (await h.stores.outboxStore.get(first))?.attempts], ['sent', 1]);
     await flush(20);
     assert.equal((await h.stores.outboxStore.get(second))?.status, 'sent');
-    assert.deepEqual(h.client.sent.map((m) => m.text), ['one', 'two'], 'each once, in order');
+    assert.deepEqual(
+      h.client.sent.map((m) => m.text),
+      ['one', 'two'],
+      'each once, in order',
+    );
     assert.ok(h.logger.find('warn', /was sent, but the database is away/).length >= 1);
   });
 
@@ -242,7 +306,10 @@ describe('OutboxSender', () => {
     await h.clock.advance(10_000);
     await flush(20);
     assert.equal((await h.stores.outboxStore.get(first))?.status, 'sent');
-    assert.deepEqual(h.client.sent.map((m) => m.text), ['one', 'two']);
+    assert.deepEqual(
+      h.client.sent.map((m) => m.text),
+      ['one', 'two'],
+    );
   });
 
   it('bot replies are paced and delivered like API sends, but bring no message.status events', async () => {
@@ -251,7 +318,48 @@ describe('OutboxSender', () => {
     h.session.set('ready');
     await h.queue('a@c.us', 'pong', 'bot');
     await flush(20);
-    assert.deepEqual(h.client.sent.map((s) => s.text), ['pong']);
+    assert.deepEqual(
+      h.client.sent.map((s) => s.text),
+      ['pong'],
+    );
     assert.deepEqual(await h.stores.webhooks.due(h.clock.now(), 10), []);
+  });
+});
+
+describe('OutboxSender with media', () => {
+  it('sends the file from the media store with its caption, options and quote; the text path is not used', async () => {
+    const h = setup();
+    await h.sender.start();
+    h.session.set('ready');
+    const file = mediaFile('a pdf of sorts');
+    const accepted = await h.stores.outbox.accept(
+      { chatId: 'a@c.us', text: 'the caption', replyTo: 'false_a@c.us_ABCDEF123456', media: file },
+      'api',
+    );
+    h.sender.kick();
+    // The file is read from disk: real I/O, not only microtasks.
+    await eventually(async () => (h.client.sent.length === 1 ? true : undefined), 'the send');
+    const [sent] = h.client.sent;
+    assert.deepEqual(sent?.file, { bytes: file.bytes, mimetype: 'text/plain', filename: file.facts.filename });
+    assert.deepEqual(sent?.mediaOptions, { quotedMessageId: 'false_a@c.us_ABCDEF123456', caption: 'the caption', ...file.facts.options });
+    assert.equal((await h.stores.outboxStore.get(accepted.record.id))?.status, 'sent');
+  });
+
+  it('a file gone from the store fails the message for good, saying so, and the chat moves on', async () => {
+    const h = setup();
+    await h.sender.start();
+    const file = mediaFile('bytes that will vanish');
+    const lost = await h.stores.outbox.accept({ chatId: 'a@c.us', text: '', replyTo: null, media: file }, 'api');
+    const next = await h.queue('a@c.us', 'after it');
+    h.stores.db.prepare('DELETE FROM media_files').run();
+    h.session.set('ready');
+    await flush(20);
+    const record = await h.stores.outboxStore.get(lost.record.id);
+    assert.deepEqual([record?.status, record?.error?.code], ['failed', 'MEDIA_EXPIRED']);
+    assert.deepEqual(
+      h.client.sent.map((s) => s.text),
+      ['after it'],
+    );
+    assert.equal((await h.stores.outboxStore.get(next))?.status, 'sent');
   });
 });

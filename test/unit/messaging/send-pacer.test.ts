@@ -5,7 +5,13 @@ import { FakeClock } from '../../support/fake-clock';
 
 function pacer(options: { rate?: number; burst?: number; gap?: number; random?: () => number } = {}) {
   const clock = new FakeClock();
-  const p = new SendPacer({ ratePerMinute: options.rate ?? 30, burst: options.burst ?? 3, chatGapMs: options.gap ?? 1_000, clock, random: options.random ?? (() => 0) });
+  const p = new SendPacer({
+    ratePerMinute: options.rate ?? 30,
+    burst: options.burst ?? 3,
+    chatGapMs: options.gap ?? 1_000,
+    clock,
+    random: options.random ?? (() => 0),
+  });
   return { p, clock };
 }
 

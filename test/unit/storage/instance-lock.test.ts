@@ -5,9 +5,10 @@ import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/p
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { AppError } from '../../../src/errors';
+import { AppError } from '../../../src/common/errors';
 import { readProcStat } from '../../../src/chromium/chromium-processes';
-import { acquireInstanceLock, instanceLockPathFor, type InstanceLock } from '../../../src/storage/instance-lock';
+import { acquireInstanceLock, instanceLockPathFor } from '../../../src/storage/lock/instance-lock';
+import { type InstanceLock } from '../../../src/storage/lock/held-lock';
 import { RecordingLogger } from '../../support/recording-logger';
 
 const CLIENT_ID = 'test-client';
@@ -199,7 +200,10 @@ describe('acquireInstanceLock', () => {
     const dir = path.join(blocker, 'auth');
     await assert.rejects(
       acquire(dir),
-      isAppError('AUTH_PATH_UNWRITABLE', new RegExp(`AUTH_PATH ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not writable \\(ENOTDIR\\)\\. To resolve`)),
+      isAppError(
+        'AUTH_PATH_UNWRITABLE',
+        new RegExp(`AUTH_PATH ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not writable \\(ENOTDIR\\)\\. To resolve`),
+      ),
     );
   });
 

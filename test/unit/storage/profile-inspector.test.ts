@@ -39,7 +39,14 @@ async function plantTree(dir: string): Promise<{ size: number; newest: Date }> {
     await writeFile(full, Buffer.alloc(size, 1));
     await utimes(full, mtime, mtime);
   }
-  for (const sub of ['Default/IndexedDB/https_web.whatsapp.com_0.indexeddb.leveldb', 'Default/IndexedDB', 'Default/Local Storage/leveldb', 'Default/Local Storage', 'Default', '.']) {
+  for (const sub of [
+    'Default/IndexedDB/https_web.whatsapp.com_0.indexeddb.leveldb',
+    'Default/IndexedDB',
+    'Default/Local Storage/leveldb',
+    'Default/Local Storage',
+    'Default',
+    '.',
+  ]) {
     await utimes(path.join(dir, sub), old, old);
   }
   return { size: files.reduce((sum, [, size]) => sum + size, 0), newest };

@@ -150,6 +150,6 @@ describe('SessionMetadataStore', () => {
     await store.update(SAMPLE);
     assert.deepEqual((await store.update({ me: undefined })).me, SAMPLE.me);
     assert.equal((await store.update({ me: null })).me, null);
-    assert.equal(JSON.parse(await readFile(file, 'utf8')).me, null);
+    assert.equal((JSON.parse(await readFile(file, 'utf8')) as { me: unknown }).me, null);
   });
 });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { signWebhook, webhookKey } from '../../../src/webhooks/sign';
+import { signWebhook } from '../../../src/webhooks/sign';
+import { webhookKey } from '../../../src/common/webhook-secret';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 
@@ -21,7 +22,11 @@ describe('signWebhook', () => {
     const key = webhookKey(SECRET);
     assert.ok(key);
     const timestamp = Math.floor(Date.now() / 1000);
-    const sign = (id: string, ts: number, body: string) => ({ 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signWebhook(key, id, ts, body) });
+    const sign = (id: string, ts: number, body: string) => ({
+      'webhook-id': id,
+      'webhook-timestamp': String(ts),
+      'webhook-signature': signWebhook(key, id, ts, body),
+    });
     const good = sign('evt_a', timestamp, '{"a":1}');
     assert.throws(() => new Webhook(SECRET).verify('{"a":2}', good));
     assert.throws(() => new Webhook(SECRET).verify('{"a":1}', { ...good, 'webhook-id': 'evt_b' }));

@@ -64,6 +64,7 @@ describe('hookAuthStrategy', () => {
     try {
       await auth.afterBrowserInitialized();
       // Registered after the hook, as whatsapp-web.js does with `framenavigated`.
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises -- an async page handler, as the library registers them: what the hook guards
       page?.on('framenavigated', async () => {
         throw new Error('Protocol error: Target closed');
       });
@@ -80,6 +81,7 @@ describe('hookAuthStrategy', () => {
   it('a bare string rejection (whatsapp-web.js throws "auth timeout") is reported as is', async () => {
     const { auth, page, errors } = setup();
     await auth.afterBrowserInitialized();
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises, @typescript-eslint/prefer-promise-reject-errors -- an async page handler, as the library registers them: what the hook guards
     page?.on('framenavigated', () => Promise.reject('auth timeout'));
     page?.emit('framenavigated');
     await flush();
@@ -100,6 +102,7 @@ describe('hookAuthStrategy', () => {
     const { auth, page, errors } = setup();
     await auth.afterBrowserInitialized();
     const seen: unknown[] = [];
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- an async page handler, as the library registers them: what the hook guards
     page?.on('request', async (req: unknown, extra: unknown) => {
       seen.push(req, extra);
     });
@@ -115,6 +118,7 @@ describe('hookAuthStrategy', () => {
     const { auth, page, errors, browsers } = setup();
     await auth.afterBrowserInitialized();
     await auth.afterBrowserInitialized();
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- an async page handler, as the library registers them: what the hook guards
     page?.on('framenavigated', async () => {
       throw new Error('detached Frame');
     });
@@ -131,6 +135,7 @@ describe('hookAuthStrategy', () => {
     const second = new FakePage();
     client.pupPage = second;
     await auth.afterBrowserInitialized();
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- an async page handler, as the library registers them: what the hook guards
     second.on('framenavigated', async () => {
       throw new Error('Target closed');
     });

@@ -7,7 +7,7 @@ describe('isClientGoneError', () => {
     'Protocol error (Runtime.callFunctionOn): Target closed.',
     'Protocol error (Runtime.callFunctionOn): Session closed. Most likely the page has been closed.',
     'Execution context was destroyed, most likely because of a navigation.',
-    'Attempted to use detached Frame \'1A2B\'.',
+    "Attempted to use detached Frame '1A2B'.",
     'Navigating frame was detached',
     'Protocol error: Connection closed.',
     'Navigation failed because browser has disconnected!',
@@ -40,7 +40,7 @@ describe('isClientGoneError', () => {
       42,
       { code: 'E' },
     ]) {
-      assert.equal(isClientGoneError(error), false, String(error));
+      assert.equal(isClientGoneError(error), false, JSON.stringify(error));
     }
   });
 });

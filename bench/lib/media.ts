@@ -1,0 +1,143 @@
+/**
+ * Section 10, media: files from the API to the simulated phone through the built daemon, the
+ * real whatsapp-web.js and Chromium. The library hands a file to the page as one base64 string
+ * through page.evaluate, so a send costs node and the browser about 1.3x the file twice over;
+ * this measures what that does to the tree's PSS, and how long a 5 MiB image takes end to end.
+ */
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PNG } from 'pngjs';
+import { SimPhone } from '../../test/sim';
+import { ADMIN_TOKEN, type BenchContext, startDaemon } from './contenders';
+import { describeRoles, measureTree } from './memory';
+import { mib, percentile, median } from './stats';
+
+export interface MediaSection {
+  readonly imageBytes: number;
+  readonly sends: number;
+  /** POST to the phone having the file, ms. */
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly largeBytes: number;
+  /** The tree's PSS before the 16 MiB send and its peak while it went, bytes. */
+  readonly pssBefore: number;
+  readonly pssPeak: number;
+  readonly nodePssBefore: number;
+  readonly nodePssPeak: number;
+  readonly largeMs: number;
+}
+
+export interface MediaOptions {
+  readonly template: string;
+  readonly sends: number;
+  readonly settleMs: number;
+  readonly log: (line: string) => void;
+}
+
+/** A PNG of random pixels (it does not compress) of about `bytes`. */
+function noisePng(bytes: number): Buffer {
+  const side = Math.ceil(Math.sqrt(bytes / 4));
+  const png = new PNG({ width: side, height: side });
+  randomBytes(png.data.length).copy(png.data);
+  return PNG.sync.write(png, { deflateLevel: 0 });
+}
+
+async function send(url: string, body: unknown): Promise<string> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 202) throw new Error(`POST /api/messages answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
+async function untilOnPhone(phone: SimPhone, caption: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await phone.outbox()).some((o) => o.media?.caption === caption)) return;
+    await sleep(20);
+  }
+  throw new Error(`"${caption}" did not reach the phone within ${timeoutMs} ms`);
+}
+
+export async function mediaSection(ctx: BenchContext, options: MediaOptions): Promise<MediaSection> {
+  const large = 16 * 2 ** 20;
+  const run = await startDaemon(ctx, await ctx.dirs.copyOf(options.template, 'media'), {
+    env: { SEND_RATE_PER_MINUTE: '600', SEND_CHAT_GAP_MS: '0', MEDIA_MAX_BYTES: String(large) },
+  });
+  try {
+    await run.waitForReady();
+    const phone = await SimPhone.attach(run.profileDir, { timeoutMs: 30_000 });
+    try {
+      const url = run.url('/api/messages');
+      const image = noisePng(5 * 2 ** 20);
+      const data = image.toString('base64');
+      const times: number[] = [];
+      for (let i = 0; i < options.sends; i++) {
+        const caption = `bench image ${i}`;
+        const started = performance.now();
+        await send(url, { to: '15550031000', text: caption, media: { data } });
+        await untilOnPhone(phone, caption);
+        times.push(performance.now() - started);
+        await phone.clearOutbox();
+      }
+      options.log(`  5 MiB image API -> phone: p50 ${median(times).toFixed(0)} ms, p99 ${percentile(times, 99).toFixed(0)} ms over ${times.length}`);
+
+      await sleep(options.settleMs);
+      const before = await measureTree(run.child.pid, [run.profileDir]);
+      const file = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(large - 9)]);
+      let peak = before;
+      /** Each role's own peak: node's and the renderer's need not come at the same moment. */
+      const rolePeaks = new Map<string, number>();
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          const now = await measureTree(run.child.pid, [run.profileDir]).catch(() => null);
+          if (now !== null && now.pss > peak.pss) peak = now;
+          for (const p of now?.processes ?? []) rolePeaks.set(p.role, Math.max(rolePeaks.get(p.role) ?? 0, p.pss));
+          await sleep(50);
+        }
+      })();
+      const started = performance.now();
+      await send(url, { to: '15550031001', text: 'bench 16 MiB', media: { data: file.toString('base64'), filename: 'large.pdf' } });
+      await untilOnPhone(phone, 'bench 16 MiB');
+      const largeMs = performance.now() - started;
+      await sleep(1_000);
+      sampling = false;
+      await sampler;
+      options.log(
+        `  before: ${describeRoles(before)}; each role's peak: ${[...rolePeaks].map(([role, pss]) => `${role} ${mib(pss)}`).join(', ')} (MiB)`,
+      );
+      options.log(
+        `  16 MiB document: ${largeMs.toFixed(0)} ms; tree PSS ${mib(before.pss)} -> peak ${mib(peak.pss)} MiB (+${mib(peak.pss - before.pss)}), node ${mib(before.node.pss)} -> ${mib(peak.node.pss)} MiB`,
+      );
+      return {
+        imageBytes: image.length,
+        sends: times.length,
+        p50Ms: median(times),
+        p99Ms: percentile(times, 99),
+        largeBytes: large,
+        pssBefore: before.pss,
+        pssPeak: peak.pss,
+        nodePssBefore: before.node.pss,
+        nodePssPeak: peak.node.pss,
+        largeMs,
+      };
+    } finally {
+      await phone.detach();
+    }
+  } finally {
+    await run.stop();
+  }
+}
+
+export function formatMedia(section: MediaSection): string {
+  const growth = section.pssPeak - section.pssBefore;
+  return [
+    '10. media (JSON base64 -> daemon -> page -> phone)',
+    `  ${mib(section.imageBytes)} MiB image, ${section.sends} sends: p50 ${section.p50Ms.toFixed(0)} ms, p99 ${section.p99Ms.toFixed(0)} ms`,
+    `  16 MiB document: ${section.largeMs.toFixed(0)} ms; tree PSS ${mib(section.pssBefore)} -> peak ${mib(section.pssPeak)} MiB (+${mib(growth)} MiB; node ${mib(section.nodePssBefore)} -> ${mib(section.nodePssPeak)} MiB)`,
+    `  target: peak under +150 MiB while sending 16 MiB: ${growth < 150 * 2 ** 20 ? 'MET' : 'MISSED'}`,
+  ].join('\n');
+}
