@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { type Clock, systemClock } from '../common/clock';
-import { AppError } from '../errors';
+import { AppError } from '../common/errors';
 import { AuthThrottle } from './auth-throttle';
 import type { Logger } from '../logging/logger';
 import { isLoopbackAddress } from './is-loopback';
@@ -26,7 +26,15 @@ export interface AdminRequestFacts {
 }
 
 /** Headers a reverse proxy or tunnel adds: their presence means the socket's address is not the client's. */
-export const PROXY_HEADERS: readonly string[] = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip', 'cf-connecting-ip', 'true-client-ip'];
+export const PROXY_HEADERS: readonly string[] = [
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-real-ip',
+  'cf-connecting-ip',
+  'true-client-ip',
+];
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** The only names this machine is reached by from itself (a rebinding page arrives with its own). */
@@ -60,8 +68,7 @@ export const BASIC_CHALLENGE = 'Basic realm="wa-tether", charset="UTF-8"';
 const UNAUTHORIZED_MESSAGE =
   'Admin routes need the admin token. To resolve, send "Authorization: Bearer <ADMIN_TOKEN>", ' +
   'or open the page in a browser and enter ADMIN_TOKEN as the password (any user name).';
-const API_UNAUTHORIZED_MESSAGE =
-  'This route needs the API token (or the admin token). To resolve, send "Authorization: Bearer <API_TOKEN>".';
+const API_UNAUTHORIZED_MESSAGE = 'This route needs the API token (or the admin token). To resolve, send "Authorization: Bearer <API_TOKEN>".';
 const API_FORBIDDEN_MESSAGE =
   'This route needs API_TOKEN or ADMIN_TOKEN when called from another host. To resolve, set API_TOKEN and send it as a Bearer token.';
 const CROSS_SITE_MESSAGE =
@@ -69,13 +76,12 @@ const CROSS_SITE_MESSAGE =
 const NOT_LOCAL_MESSAGE =
   'Without ADMIN_TOKEN the daemon answers this machine only: the request came through a proxy or tunnel, or by a name other than localhost, 127.0.0.1 or [::1]. To resolve, set ADMIN_TOKEN (and API_TOKEN for applications) and send it as a Bearer token.';
 const INSUFFICIENT_MESSAGE =
-  'This token does not cover the route: the API token may send and read messages and read /api/session/status, the metrics token may read /metrics; this route needs ADMIN_TOKEN.';
+  'This token does not cover the route: the API token may send and read messages, fetch received files (/api/media) and read /api/session/status, the metrics token may read /metrics; this route needs ADMIN_TOKEN.';
 const METRICS_UNAUTHORIZED_MESSAGE =
   '/metrics needs the metrics token (or the admin token). To resolve, send "Authorization: Bearer <METRICS_TOKEN>" (in Prometheus: authorization.credentials).';
 const METRICS_FORBIDDEN_MESSAGE =
   '/metrics needs METRICS_TOKEN or ADMIN_TOKEN when scraped from another host. To resolve, set METRICS_TOKEN and give it to the scraper as a Bearer token.';
-const FORBIDDEN_MESSAGE =
-  'Admin routes need ADMIN_TOKEN when called from another host. To resolve, set ADMIN_TOKEN and send it as a Bearer token.';
+const FORBIDDEN_MESSAGE = 'Admin routes need ADMIN_TOKEN when called from another host. To resolve, set ADMIN_TOKEN and send it as a Bearer token.';
 
 const MESSAGES: Readonly<Record<Scope, { readonly unauthorized: string; readonly forbidden: string }>> = {
   admin: { unauthorized: UNAUTHORIZED_MESSAGE, forbidden: FORBIDDEN_MESSAGE },
@@ -191,7 +197,7 @@ export function createAdminAuth(tokens: Tokens, logger: Logger, clock: Clock = s
     );
   }
 
-  const require =
+  const requireScope =
     (scope: Scope): RequestHandler =>
     (req, res, next) => {
       // Per scope: a scraper with a stale METRICS_TOKEN (behind the same proxy, one address)
@@ -207,7 +213,8 @@ export function createAdminAuth(tokens: Tokens, logger: Logger, clock: Clock = s
       if (access === 'granted') return next();
       // A wrong token counts wherever it is refused; a request with none is a browser asking for
       // the login prompt, and a valid token on the wrong route is no guess.
-      if ((access === 'unauthorized' || access === 'forbidden' || access === 'not-local') && presentedToken(facts.authorization) !== null) throttle.fail(address);
+      if ((access === 'unauthorized' || access === 'forbidden' || access === 'not-local') && presentedToken(facts.authorization) !== null)
+        throttle.fail(address);
       if (access === 'forbidden') return next(new AppError('FORBIDDEN', MESSAGES[scope].forbidden));
       if (access === 'insufficient') return next(new AppError('FORBIDDEN', INSUFFICIENT_MESSAGE));
       if (access === 'cross-site') return next(new AppError('FORBIDDEN', CROSS_SITE_MESSAGE));
@@ -218,9 +225,9 @@ export function createAdminAuth(tokens: Tokens, logger: Logger, clock: Clock = s
     };
 
   return {
-    requireAdmin: require('admin'),
-    requireApi: require('api'),
-    requireMetrics: require('metrics'),
+    requireAdmin: requireScope('admin'),
+    requireApi: requireScope('api'),
+    requireMetrics: requireScope('metrics'),
     isAdmin: (req) => decideAccess(tokens, factsOf(req), 'admin') === 'granted',
   };
 }

@@ -1,26 +1,39 @@
 import type { ClusterStatus } from '../cluster/build-cluster';
 import type { Clock } from '../common/clock';
-import type { DemoPhonePort } from './routes/demo-phone';
+import type { DemoPhoneView } from '../demo/demo-phone';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
 import type { BotGate } from '../bot/bot-gate';
 import type { BacklogMonitor } from '../messaging/backlog';
 import type { Outbox } from '../messaging/outbox';
-import type { WebhookStore } from '../webhooks/webhook-store';
+import type { MediaStore } from '../storage/media-store';
+import type { WebhookStore } from '../storage/webhook-store';
 import type { SessionInspector } from '../storage/session-info';
 import type { SessionControl } from '../session/session-state';
+
+/** What the routes need of the demo's phone. */
+export interface DemoPhonePort {
+  view(): Promise<DemoPhoneView>;
+  scan(): Promise<void>;
+  enterCode(code: string): Promise<void>;
+  send(text: string): Promise<void>;
+  logout(): Promise<void>;
+  dropConnection(): Promise<void>;
+}
 
 /** Everything the HTTP layer needs, passed in so tests hand it fakes. */
 export interface AppDeps {
   readonly session: SessionControl;
   /** Read through `current()` only: request handlers never walk the profile. */
   readonly inspector: SessionInspector;
-  readonly config: Pick<Config, 'adminToken' | 'apiToken' | 'clientId' | 'authPath' | 'sessionDir' | 'webhooks'> & Partial<Pick<Config, 'metricsToken'>>;
+  readonly config: Pick<Config, 'adminToken' | 'apiToken' | 'clientId' | 'authPath' | 'sessionDir' | 'webhooks' | 'media'> &
+    Partial<Pick<Config, 'metricsToken'>>;
   readonly logger: Logger;
   /** Sending and webhooks: the outbox, the deliveries, and how far behind they are. */
   readonly messaging: {
     readonly outbox: Outbox;
     readonly webhooks: WebhookStore;
+    readonly media: MediaStore;
     readonly deliverer: { kick(): void };
     readonly backlog: Pick<BacklogMonitor, 'current'>;
   };

@@ -5,12 +5,15 @@
  */
 import type { DropReason } from '../bot/bot-gate';
 import type { LeaseRole } from '../cluster/lease-keeper';
-import type { PrepareOutcome } from '../cluster/session-replica';
+import type { PrepareOutcome } from '../cluster/restore-profile';
 import type { DatabaseHealth } from '../storage/postgres/pg-database';
 import type { Backlog } from '../messaging/backlog';
-import type { OutboxCounts, OutboxError, OutboxStatus } from '../messaging/outbox-store';
-import type { PairedAccount, SessionCounters, SessionState } from '../session/session-state';
-import type { DeliveryCounts, DeliveryStatus, WebhookEventType } from '../webhooks/webhook-store';
+import type { OutboxCounts, OutboxError, OutboxStatus } from '../storage/outbox-store';
+import type { SessionCounters, SessionState } from '../session/session-state';
+import type { PairedAccount } from '../whatsapp/wa-client';
+import type { DeliveryCounts, DeliveryStatus } from '../storage/webhook-store';
+import type { WebhookEventType } from '../config/event-types';
+import type { MediaKind } from '../common/media-kind';
 
 /** The snapshot as the admin page sees it: everything but the QR payload, which is a secret. */
 export interface PublicSnapshot {
@@ -153,12 +156,23 @@ export interface ErrorBody {
 }
 
 /** `POST /api/messages`: the message as committed. */
+/** The file a message carries, as the record shows it (never its bytes). */
+export interface MessageMediaBody {
+  readonly mimetype: string;
+  readonly filename: string | null;
+  readonly size: number;
+  readonly sha256: string;
+  readonly kind: MediaKind;
+}
+
 export interface AcceptedMessageBody {
   readonly id: string;
   readonly status: OutboxStatus;
   /** The normalized chat id. */
   readonly to: string;
   readonly createdAt: string;
+  /** Null for a text. */
+  readonly media: MessageMediaBody | null;
 }
 
 /** `GET /api/messages/<id>`. */

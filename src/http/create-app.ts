@@ -1,7 +1,9 @@
 import express from 'express';
 import { createAdminAuth } from './admin-auth';
 import type { AppDeps } from './app-deps';
-import { createBodyLimits, createMessageBodyLimit } from './body-limits';
+import { createBodyLimits } from './body-limits';
+import { messageBody } from './message-body';
+import { mediaRoutes } from './routes/media';
 import { createErrorHandler, notFound } from './error-handler';
 import { adminPageRoutes } from './routes/admin-page';
 import { demoPhoneRoutes } from './routes/demo-phone';
@@ -9,6 +11,7 @@ import { eventRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
 import { messageRoutes } from './routes/messages';
 import { metricsRoutes } from './routes/metrics';
+import { openApiRoutes } from './routes/openapi';
 import { webhookRoutes } from './routes/webhooks';
 import { pairingCodeRoutes } from './routes/pairing-code';
 import { qrRoutes } from './routes/qr';
@@ -24,7 +27,11 @@ export type { AppDeps } from './app-deps';
 export function createApp(deps: AppDeps): express.Express {
   const logger = deps.logger.child({ component: 'http' });
   const scoped: AppDeps = { ...deps, logger };
-  const auth = createAdminAuth({ admin: deps.config.adminToken, api: deps.config.apiToken, metrics: deps.config.metricsToken ?? null }, logger, deps.clock);
+  const auth = createAdminAuth(
+    { admin: deps.config.adminToken, api: deps.config.apiToken, metrics: deps.config.metricsToken ?? null },
+    logger,
+    deps.clock,
+  );
 
   const app = express();
   app.disable('x-powered-by');
@@ -34,7 +41,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('strict routing', true);
 
   app.use(securityHeaders);
-  app.post('/api/messages', createMessageBodyLimit());
+  app.post('/api/messages', auth.requireApi, ...messageBody(deps.config.media.maxBytes));
   app.use(createBodyLimits());
   app.use(healthRoutes(scoped, auth));
   app.use(sessionRoutes(scoped, auth));
@@ -42,8 +49,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(qrRoutes(scoped, auth));
   app.use(eventRoutes(scoped, auth));
   app.use(messageRoutes(scoped, auth));
+  app.use(mediaRoutes(scoped, auth));
   app.use(webhookRoutes(scoped, auth));
   app.use(metricsRoutes(scoped, auth));
+  app.use(openApiRoutes());
   app.use(adminPageRoutes(scoped, auth));
   if (deps.demo) app.use(demoPhoneRoutes(scoped, auth, deps.demo.phone));
   app.use(notFound);

@@ -2,8 +2,7 @@ import type { SessionInfo } from '../storage/session-info';
 import type { SessionSnapshot } from '../session/session-state';
 import { describeAccount } from './public-snapshot';
 
-const EXPIRED =
-  'A session was saved but WhatsApp no longer accepts it (expired or revoked on the phone): scan the new QR at /qr.';
+const EXPIRED = 'A session was saved but WhatsApp no longer accepts it (expired or revoked on the phone): scan the new QR at /qr.';
 
 /** What the state means for the saved session, as the end of "Session saved on disk; ...". */
 function savedSessionClause(snapshot: SessionSnapshot): string {

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { AppError, describeError, type ErrorCode } from '../errors';
+import { AppError, describeError, type ErrorCode } from '../common/errors';
 import type { Logger } from '../logging/logger';
 import type { ErrorBody } from './bodies';
 
@@ -25,6 +25,14 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   INVALID_REPLY_TO: 400,
   INVALID_IDEMPOTENCY_KEY: 400,
   UNKNOWN_FIELD: 400,
+  INVALID_MEDIA: 400,
+  INVALID_MEDIA_OPTION: 400,
+  MEDIA_TOO_LARGE: 413,
+  MEDIA_TYPE_MISMATCH: 415,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  MEDIA_FETCH_FAILED: 422,
+  MEDIA_URL_REFUSED: 422,
+  MEDIA_EXPIRED: 410,
   INVALID_QUERY: 400,
   DELIVERY_NOT_RETRYABLE: 409,
   INVALID_CHAT: 422,
@@ -40,6 +48,9 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   PAYLOAD_TOO_LARGE: 413,
   INTERNAL: 500,
 };
+
+/** Every code the API can answer with. */
+export const ERROR_CODES = Object.keys(STATUS_BY_CODE) as readonly ErrorCode[];
 
 const GENERIC_MESSAGE = "Something went wrong on the daemon's side. The details are in its log.";
 
@@ -64,7 +75,7 @@ function fromLibraryError(error: unknown): AppError | null {
     case 'entity.parse.failed':
       return new AppError('BAD_REQUEST', 'The request body is not valid JSON. To resolve, fix the JSON or send no body.');
     case 'entity.too.large':
-      return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large: 1 MB for POST /api/messages, 16 kB everywhere else.');
+      return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large: 16 kB (POST /api/messages takes a file up to MEDIA_MAX_BYTES).');
     case 'encoding.unsupported':
     case 'charset.unsupported':
     case 'request.aborted':

@@ -9,6 +9,11 @@ export function methodNotAllowed(...allowed: readonly string[]): RequestHandler 
   const allow = allowed.includes('GET') ? [...allowed, 'HEAD'] : [...allowed];
   return (req, res) => {
     res.setHeader('Allow', allow.join(', '));
-    sendError(res, statusForCode('METHOD_NOT_ALLOWED'), 'METHOD_NOT_ALLOWED', `${req.method} is not supported on ${req.path}. Use ${allowed.join(' or ')}.`);
+    sendError(
+      res,
+      statusForCode('METHOD_NOT_ALLOWED'),
+      'METHOD_NOT_ALLOWED',
+      `${req.method} is not supported on ${req.path}. Use ${allowed.join(' or ')}.`,
+    );
   };
 }

@@ -1,5 +1,6 @@
 import type { SessionInfo } from '../storage/session-info';
-import type { PairedAccount, SessionSnapshot } from '../session/session-state';
+import type { SessionSnapshot } from '../session/session-state';
+import type { PairedAccount } from '../whatsapp/wa-client';
 import type { PublicSnapshot, SavedSession } from './bodies';
 
 /** `simulated`: demo mode, said in every status (the key is absent otherwise). */

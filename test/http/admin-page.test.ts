@@ -35,6 +35,7 @@ describe('admin page and security headers', () => {
     assert.ok(scripts.length > 0);
     for (const script of scripts) assert.match(script, /^<script src="\/assets\/[^"]+"[^>]*><\/script>$/, 'no inline scripts');
     assert.doesNotMatch(html, /\b(?:src|href)="https?:/, 'no external resources');
+    assert.match(html, /href="\/api\/openapi\.json"/, 'the page links the API contract');
   });
 
   it('outside demo mode the simulated phone does not exist: /demo/* is 404, the status carries no "simulated"', async () => {

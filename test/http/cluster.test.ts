@@ -12,8 +12,24 @@ const HOLDER: ClusterStatus = {
   role: 'holder',
   problem: null,
   database: { reachable: true, lastError: null, migrated: true },
-  lease: { role: 'holder', self: 'host-a/41/abc123', holder: 'host-a/41/abc123', generation: 3, expiresAt: new Date('2025-01-02T04:00:30.000Z'), checkedAt: new Date('2025-01-02T04:00:00.000Z'), lastError: null },
-  backup: { version: 7, lastSavedAt: new Date('2025-01-02T03:59:00.000Z'), lastAttemptAt: new Date('2025-01-02T03:59:00.000Z'), lastError: null, saves: 4, failures: 1, prepared: 'restored' },
+  lease: {
+    role: 'holder',
+    self: 'host-a/41/abc123',
+    holder: 'host-a/41/abc123',
+    generation: 3,
+    expiresAt: new Date('2025-01-02T04:00:30.000Z'),
+    checkedAt: new Date('2025-01-02T04:00:00.000Z'),
+    lastError: null,
+  },
+  backup: {
+    version: 7,
+    lastSavedAt: new Date('2025-01-02T03:59:00.000Z'),
+    lastAttemptAt: new Date('2025-01-02T03:59:00.000Z'),
+    lastError: null,
+    saves: 4,
+    failures: 1,
+    prepared: 'restored',
+  },
 };
 
 const STANDBY: ClusterStatus = {
@@ -51,11 +67,20 @@ describe('health and status with DATABASE_URL', () => {
     session.set({ state: 'starting' });
     const { code, body } = await health(app);
     assert.equal(code, 200);
-    assert.deepEqual(body, { status: 'warn', whatsapp: 'starting', authenticated: false, cluster: { role: 'standby', problem: 'standby: another instance holds the session' } });
+    assert.deepEqual(body, {
+      status: 'warn',
+      whatsapp: 'starting',
+      authenticated: false,
+      cluster: { role: 'standby', problem: 'standby: another instance holds the session' },
+    });
   });
 
   it('ready but the database unreachable: warn, saying so; the cause (an internal address) only to authorized callers', async () => {
-    current = { ...HOLDER, problem: 'database unreachable: the session runs on; saves and sends wait for it', database: { reachable: false, lastError: 'connect ECONNREFUSED 10.0.0.5:5432', migrated: true } };
+    current = {
+      ...HOLDER,
+      problem: 'database unreachable: the session runs on; saves and sends wait for it',
+      database: { reachable: false, lastError: 'connect ECONNREFUSED 10.0.0.5:5432', migrated: true },
+    };
     session.set({ state: 'ready' });
     const { code, body } = await health(app);
     assert.equal(code, 200);
@@ -82,8 +107,23 @@ describe('health and status with DATABASE_URL', () => {
       role: 'holder',
       problem: null,
       database: { reachable: true, lastError: null, migrated: true },
-      lease: { self: 'host-a/41/abc123', holder: 'host-a/41/abc123', generation: 3, expiresAt: '2025-01-02T04:00:30.000Z', checkedAt: '2025-01-02T04:00:00.000Z', lastError: null },
-      sessionBackup: { version: 7, lastSavedAt: '2025-01-02T03:59:00.000Z', lastAttemptAt: '2025-01-02T03:59:00.000Z', lastError: null, saves: 4, failures: 1, prepared: 'restored' },
+      lease: {
+        self: 'host-a/41/abc123',
+        holder: 'host-a/41/abc123',
+        generation: 3,
+        expiresAt: '2025-01-02T04:00:30.000Z',
+        checkedAt: '2025-01-02T04:00:00.000Z',
+        lastError: null,
+      },
+      sessionBackup: {
+        version: 7,
+        lastSavedAt: '2025-01-02T03:59:00.000Z',
+        lastAttemptAt: '2025-01-02T03:59:00.000Z',
+        lastError: null,
+        saves: 4,
+        failures: 1,
+        prepared: 'restored',
+      },
     });
     const status = (await (await fetch(`${app.url}/api/session/status`, { headers: bearer() })).json()) as SessionStatusBody;
     assert.deepEqual(status.cluster, body.cluster);
@@ -100,7 +140,11 @@ describe('health and status with DATABASE_URL', () => {
     assert.match(body.error.message, /another instance holds the session/);
     assert.equal(session.clearCalls, before);
     session.set({ state: 'qr' });
-    const code = await fetch(`${app.url}/api/session/pairing-code`, { method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' }, body: JSON.stringify({ phoneNumber: '+1 555 000 1111' }) });
+    const code = await fetch(`${app.url}/api/session/pairing-code`, {
+      method: 'POST',
+      headers: { ...bearer(), 'content-type': 'application/json' },
+      body: JSON.stringify({ phoneNumber: '+1 555 000 1111' }),
+    });
     assert.equal(code.status, 503);
     assert.equal(((await code.json()) as ErrorBody).error.code, 'STANDBY');
   });

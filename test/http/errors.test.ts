@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { statusForCode } from '../../src/http/error-handler';
-import { AppError } from '../../src/errors';
+import { AppError } from '../../src/common/errors';
 import { FakeSession, READY } from '../support/fake-session';
 import { bearer, startApp, type TestApp } from './support/start-app';
 
@@ -98,6 +98,7 @@ describe('error answers', () => {
   });
 
   it('a thrown non-Error value is a 500 too', async () => {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the case under test: a rejection that is not an Error
     session.clearImpl = () => Promise.reject('Target closed');
     const res = await fetch(`${app.url}/api/session/clear`, { method: 'DELETE', headers: bearer() });
     assert.equal(res.status, 500);
@@ -105,21 +106,32 @@ describe('error answers', () => {
   });
 
   it('AppErrors keep their code and operator message, with the mapped status', async () => {
-    const cases = [
-      [new AppError('CLEAR_FAILED', 'Could not delete the profile. To resolve, check AUTH_PATH permissions.'), 500],
-      [new AppError('SHUTTING_DOWN', 'The daemon is shutting down.'), 503],
-      [new AppError('INSTANCE_LOCKED', 'Another wa-tether is using this AUTH_PATH.'), 409],
-    ] as const;
-    for (const [error, status] of cases) {
-      session.clearImpl = async () => {
-        throw error;
-      };
-      const res = await fetch(`${app.url}/api/session/clear`, { method: 'DELETE', headers: bearer() });
+    const check = async (res: Response, error: AppError, status: number): Promise<void> => {
       assert.equal(res.status, status, error.code);
       const text = await res.text();
       assert.deepEqual(JSON.parse(text), { error: { code: error.code, message: error.message } });
       assert.doesNotMatch(text, /stack|\.ts:/);
+    };
+    const clearCases = [
+      [new AppError('CLEAR_FAILED', 'Could not delete the profile. To resolve, check AUTH_PATH permissions.'), 500],
+      [new AppError('SHUTTING_DOWN', 'The daemon is shutting down.'), 503],
+    ] as const;
+    for (const [error, status] of clearCases) {
+      session.clearImpl = async () => {
+        throw error;
+      };
+      await check(await fetch(`${app.url}/api/session/clear`, { method: 'DELETE', headers: bearer() }), error, status);
     }
+    const paired = new AppError('ALREADY_PAIRED', 'Already paired; clear the session first to pair another phone.');
+    session.codeImpl = async () => {
+      throw paired;
+    };
+    const res = await fetch(`${app.url}/api/session/pairing-code`, {
+      method: 'POST',
+      headers: { ...bearer(), 'content-type': 'application/json' },
+      body: JSON.stringify({ phoneNumber: '+15550001111' }),
+    });
+    await check(res, paired, 409);
   });
 });
 

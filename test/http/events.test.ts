@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CODE, FakeSession, READY, WITH_CODE, WITH_QR } from '../support/fake-session';
-import { SseReader } from './support/sse-reader';
+import { type ServerSentEvent, SseReader } from './support/sse-reader';
 import { bearer, startApp, type TestApp } from './support/start-app';
+
+/** The body of a `state` event, which must be there. */
+function stateOf(event: ServerSentEvent | null): { state: string; me?: unknown } & Record<string, unknown> {
+  assert.ok(event, 'an event, not the end of the stream');
+  return JSON.parse(event.data) as { state: string; me?: unknown } & Record<string, unknown>;
+}
 
 async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -45,13 +51,13 @@ describe('GET /api/events', () => {
     try {
       const first = await stream.reader.nextEvent();
       assert.equal(first?.event, 'state');
-      assert.equal(JSON.parse(first!.data).state, 'starting');
+      assert.equal(stateOf(first).state, 'starting');
 
       session.set(WITH_QR);
       const second = await stream.reader.nextEvent();
       assert.equal(second?.event, 'state');
-      assert.doesNotMatch(second!.data, /SECRET/);
-      assert.deepEqual(JSON.parse(second!.data), {
+      assert.doesNotMatch(second?.data ?? '', /SECRET/);
+      assert.deepEqual(stateOf(second), {
         state: 'qr',
         since: '2025-01-02T03:04:05.000Z',
         me: null,
@@ -68,8 +74,8 @@ describe('GET /api/events', () => {
 
       session.set({ ...READY, qr: null });
       const third = await stream.reader.nextEvent();
-      assert.equal(JSON.parse(third!.data).state, 'ready');
-      assert.deepEqual(JSON.parse(third!.data).me, READY.me);
+      assert.equal(stateOf(third).state, 'ready');
+      assert.deepEqual(stateOf(third).me, READY.me);
     } finally {
       stream.close();
     }
@@ -80,8 +86,11 @@ describe('GET /api/events', () => {
     try {
       await stream.reader.nextEvent();
       session.set({ state: 'qr', qr: null, ...WITH_CODE });
-      const event = JSON.parse((await stream.reader.nextEvent())!.data) as Record<string, unknown>;
-      assert.deepEqual([event.hasCode, event.codeExpiresAt, event.pairing], [true, '2025-01-02T03:08:00.000Z', { method: 'code', phoneNumber: '15550001111', retryAt: null }]);
+      const event = stateOf(await stream.reader.nextEvent());
+      assert.deepEqual(
+        [event.hasCode, event.codeExpiresAt, event.pairing],
+        [true, '2025-01-02T03:08:00.000Z', { method: 'code', phoneNumber: '15550001111', retryAt: null }],
+      );
       assert.equal(JSON.stringify(event).includes(CODE), false);
     } finally {
       stream.close();
@@ -117,7 +126,7 @@ describe('GET /api/events', () => {
     const stream = await openStream(app);
     await stream.reader.nextEvent();
     session.set({ state: 'stopping' });
-    assert.equal(JSON.parse((await stream.reader.nextEvent())!.data).state, 'stopping');
+    assert.equal(stateOf(await stream.reader.nextEvent()).state, 'stopping');
     assert.equal(await stream.reader.next(), null);
     await waitFor(() => session.subscriberCount === 0);
   });

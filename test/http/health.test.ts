@@ -16,7 +16,6 @@ const EXPECTED: ReadonlyArray<[SessionState, number, 'pass' | 'warn' | 'fail', b
   ['stopping', 503, 'fail', false],
 ];
 
-
 async function health(app: TestApp, headers: Record<string, string> = {}) {
   const res = await fetch(`${app.url}/api/health`, { headers });
   return { res, body: (await res.json()) as HealthBody };

@@ -27,7 +27,10 @@ describe('POST /api/messages', () => {
     assert.equal(status, 202);
     const accepted = body as AcceptedMessageBody;
     assert.match(accepted.id, /^msg_[0-9a-f-]{36}$/);
-    assert.deepEqual({ ...accepted, id: 'x' }, { id: 'x', status: 'queued', to: '15550002222@c.us', createdAt: '2025-01-02T04:00:00.000Z' });
+    assert.deepEqual(
+      { ...accepted, id: 'x' },
+      { id: 'x', status: 'queued', to: '15550002222@c.us', createdAt: '2025-01-02T04:00:00.000Z', media: null },
+    );
     const stored = await app.stores.outboxStore.get(accepted.id);
     assert.deepEqual([stored?.chatId, stored?.text, stored?.source], ['15550002222@c.us', 'hello', 'api']);
     assert.ok(app.stores.wakes.sender >= 1, 'the sender is woken');
@@ -39,7 +42,11 @@ describe('POST /api/messages', () => {
     assert.equal(first.status, 202);
     const again = await send(app, { to: '+1 555 000 2222', text: 'your order shipped' }, key);
     assert.equal(again.status, 200);
-    assert.equal((again.body as AcceptedMessageBody).id, (first.body as AcceptedMessageBody).id, 'the same message (the same chat, written differently)');
+    assert.equal(
+      (again.body as AcceptedMessageBody).id,
+      (first.body as AcceptedMessageBody).id,
+      'the same message (the same chat, written differently)',
+    );
     const conflict = await send(app, { to: '15550002222', text: 'something else' }, key);
     assert.equal(conflict.status, 409);
     assert.equal((conflict.body as ErrorBody).error.code, 'IDEMPOTENCY_KEY_REUSED');
@@ -57,16 +64,23 @@ describe('POST /api/messages', () => {
       [{ to: '15550002222', text: 'x', replyTo: 'not an id' }, 'INVALID_REPLY_TO'],
       [{ to: '15550002222', text: 'x' }, 'INVALID_IDEMPOTENCY_KEY', { 'Idempotency-Key': 'é' }],
       ['{"to": "15550002222", "text": ', 'BAD_REQUEST'],
+      // Neither JSON nor a form: said so, not read as bytes whose indexes are unknown fields.
+      ['to=15550002222&text=hi', 'BAD_REQUEST', { 'content-type': 'application/x-www-form-urlencoded' }],
+      ['hello', 'BAD_REQUEST', { 'content-type': 'text/plain' }],
     ];
     for (const [body, code, headers] of cases) {
       const result = await send(app, body, headers);
       assert.equal(result.status, 400, code);
       assert.equal((result.body as ErrorBody).error.code, code);
       assert.match((result.body as ErrorBody).error.message, /\S{3}/);
+      if (headers?.['content-type']) assert.match((result.body as ErrorBody).error.message, /application\/json or multipart\/form-data/);
     }
-    const huge = await send(app, { to: '15550002222', text: 'x'.repeat(1_100_000) });
-    assert.equal(huge.status, 413);
-    assert.equal((huge.body as ErrorBody).error.code, 'PAYLOAD_TOO_LARGE');
+    const long = await send(app, { to: '15550002222', text: 'x'.repeat(1_100_000) });
+    assert.deepEqual(
+      [long.status, (long.body as ErrorBody).error.code],
+      [400, 'INVALID_TEXT'],
+      'read whole (the body may carry a file), then refused for its length',
+    );
     const big = await send(app, { to: '15550002222', text: '\u0001'.repeat(65_536) });
     assert.equal(big.status, 202, 'a 65,536-character text fits even when every character is escaped');
   });
@@ -108,6 +122,7 @@ describe('GET /api/messages and /api/messages/<id>', () => {
       status: 'sent',
       to: '15550002222@c.us',
       createdAt: '2025-01-02T04:00:00.000Z',
+      media: null,
       sentAt: '2025-01-02T04:00:03.000Z',
       waMessageId: 'true_15550002222@c.us_3EB0AB',
       attempts: 1,
@@ -121,13 +136,20 @@ describe('GET /api/messages and /api/messages/<id>', () => {
   it('lists newest first, by status, with a cursor to the next page', async () => {
     for (let i = 0; i < 4; i++) await send(app, { to: '15550003333', text: `n${i}` });
     const first = (await (await fetch(`${app.url}/api/messages?status=queued&limit=2`, { headers: bearer(API_TOKEN) })).json()) as MessagePageBody;
-    assert.deepEqual(first.messages.map((m) => m.status), ['queued', 'queued']);
+    assert.deepEqual(
+      first.messages.map((m) => m.status),
+      ['queued', 'queued'],
+    );
     assert.ok(first.next);
-    const second = (await (await fetch(`${app.url}/api/messages?status=queued&limit=2&before=${first.next}`, { headers: bearer(API_TOKEN) })).json()) as MessagePageBody;
+    const second = (await (
+      await fetch(`${app.url}/api/messages?status=queued&limit=2&before=${first.next}`, { headers: bearer(API_TOKEN) })
+    ).json()) as MessagePageBody;
     const texts = (page: MessagePageBody) => page.messages.map((m) => m.to);
     assert.equal(texts(first).length + texts(second).length, 4);
-    const bad = await fetch(`${app.url}/api/messages?status=lost`, { headers: bearer(API_TOKEN) });
-    assert.equal(bad.status, 400);
+    for (const query of ['status=lost', 'before=', 'before=0x10', 'before=1e3', 'limit=', 'limit=1e1', 'limit=0', 'limit=201', 'limit=2&limit=3']) {
+      const bad = await fetch(`${app.url}/api/messages?${query}`, { headers: bearer(API_TOKEN) });
+      assert.deepEqual([bad.status, ((await bad.json()) as ErrorBody).error.code], [400, 'INVALID_QUERY'], query);
+    }
   });
 });
 
@@ -196,7 +218,10 @@ describe('webhook deliveries (admin)', () => {
     assert.ok(delivery);
     await app.stores.webhooks.markDead(delivery.id, { attempts: 9, at: app.clock.now(), error: 'HTTP 500', statusCode: 500 });
     const list = (await (await fetch(`${app.url}/api/webhooks/deliveries?status=dead`, { headers: bearer(TOKEN) })).json()) as DeliveryListBody;
-    assert.deepEqual(list.deliveries.map((d) => [d.id, d.eventId, d.status, d.attempts, d.lastError]), [[delivery.id, 'evt_1', 'dead', 9, 'HTTP 500']]);
+    assert.deepEqual(
+      list.deliveries.map((d) => [d.id, d.eventId, d.status, d.attempts, d.lastError]),
+      [[delivery.id, 'evt_1', 'dead', 9, 'HTTP 500']],
+    );
     assert.equal(list.counts.dead, 1);
     const before = app.stores.wakes.deliverer;
     const retry = await fetch(`${app.url}/api/webhooks/deliveries/${delivery.id}/retry`, { method: 'POST', headers: bearer(TOKEN) });

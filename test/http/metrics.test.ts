@@ -122,7 +122,16 @@ describe('GET /metrics', () => {
     // The metrics token opens nothing else.
     assert.equal((await fetch(`${app.url}/api/session/status`, { headers: bearer(METRICS_TOKEN) })).status, 403);
     assert.equal((await fetch(`${app.url}/api/qr`, { headers: bearer(METRICS_TOKEN) })).status, 403);
-    assert.equal((await fetch(`${app.url}/api/messages`, { method: 'POST', headers: { ...bearer(METRICS_TOKEN), 'Content-Type': 'application/json' }, body: '{}' })).status, 403);
+    assert.equal(
+      (
+        await fetch(`${app.url}/api/messages`, {
+          method: 'POST',
+          headers: { ...bearer(METRICS_TOKEN), 'Content-Type': 'application/json' },
+          body: '{}',
+        })
+      ).status,
+      403,
+    );
     // The scrape text carries no secret: no token, no QR.
     const text = (await scrape(bearer(METRICS_TOKEN))).text;
     for (const secret of [TOKEN, METRICS_TOKEN, API_TOKEN]) assert.equal(text.includes(secret), false);
@@ -159,12 +168,14 @@ describe('GET /metrics', () => {
     assert.equal(metrics.value('wa_tether_session_saves_total', { result: 'failed' }), 1);
   });
 
-  it("the README's metrics table names exactly the metrics there are", async () => {
+  it("docs/metrics.md's table names exactly the metrics there are", async () => {
     app = await startApp({ session: new FakeSession({ ...READY }) });
     await app.stores.backlog.refresh();
     const scraped = [...(await scrape()).families.keys()].filter((name) => name.startsWith('wa_tether_')).sort();
-    const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Metrics'), readme.indexOf('\n## ', readme.indexOf('## Metrics') + 1));
+    const page = readFileSync(path.resolve(__dirname, '../../docs/metrics.md'), 'utf8');
+    // The page's first table: the metrics, before the scrape config and the alerts.
+    const section = page.slice(0, page.indexOf('\n## '));
+    assert.ok(section.includes('| metric | type | labels | what |'), 'the table is where it was looked for');
     const documented = [...new Set([...section.matchAll(/^\| `(wa_tether_\w+)` \|/gm)].map((m) => m[1]!))].sort();
     assert.deepEqual(documented, scraped);
   });

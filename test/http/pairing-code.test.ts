@@ -2,7 +2,7 @@
 // and the session's refusals (linked, not waiting, too many attempts) as clear errors.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { AppError } from '../../src/errors';
+import { AppError } from '../../src/common/errors';
 import { FakeSession, READY, WITH_CODE, WITH_QR } from '../support/fake-session';
 import { bearer, startApp, type TestApp } from './support/start-app';
 
@@ -15,9 +15,16 @@ describe('/api/session/pairing-code', () => {
     app = null;
   });
 
-  async function post(body: unknown, headers: Record<string, string> = bearer()): Promise<{ status: number; body: Record<string, unknown>; retryAfter: string | null }> {
+  async function post(
+    body: unknown,
+    headers: Record<string, string> = bearer(),
+  ): Promise<{ status: number; body: Record<string, unknown>; retryAfter: string | null }> {
     assert.ok(app);
-    const res = await fetch(`${app.url}/api/session/pairing-code`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${app.url}/api/session/pairing-code`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown>, retryAfter: res.headers.get('retry-after') };
   }
 
@@ -66,6 +73,19 @@ describe('/api/session/pairing-code', () => {
     assert.equal(tooMany.status, 429);
     assert.equal(tooMany.retryAfter, '90');
     assert.equal(session.codeRequests.length, before, 'the session was not even asked');
+
+    // The refusal comes in while the request waits: the session refuses, with the same wait.
+    session.set({ ...WITH_CODE, code: null, pairing: { method: 'code', phoneNumber: '15550001111', retryAt: null } });
+    session.codeImpl = async () => {
+      session.set({
+        ...WITH_CODE,
+        code: null,
+        pairing: { method: 'code', phoneNumber: '15550001111', retryAt: new Date(app!.clock.now() + 30_000) },
+      });
+      throw new AppError('TOO_MANY_ATTEMPTS', 'WhatsApp refused the last pairing code: too many attempts.');
+    };
+    const late = await post({ phoneNumber: '15550001111' });
+    assert.deepEqual([late.status, late.retryAfter], [429, '30']);
   });
 
   it('admin only: no token 401, the API token 403', async () => {

@@ -32,7 +32,15 @@ describe('GET /api/qr and /api/qr.png', () => {
     const res = await fetch(`${app.url}/api/qr`, { headers: bearer() });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('cache-control'), 'no-store');
-    assert.deepEqual(await res.json(), { state: 'qr', method: 'qr', qr: QR_PAYLOAD, code: null, phoneNumber: null, issuedAt: '2025-01-02T03:05:00.000Z', expiresAt: null });
+    assert.deepEqual(await res.json(), {
+      state: 'qr',
+      method: 'qr',
+      qr: QR_PAYLOAD,
+      code: null,
+      phoneNumber: null,
+      issuedAt: '2025-01-02T03:05:00.000Z',
+      expiresAt: null,
+    });
   });
 
   it('the pairing code as JSON, with its number, issue time and expiry; no PNG for it', async () => {

@@ -5,7 +5,7 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
-import { createHttpServer, SERVER_LIMITS } from '../../src/http/http-server';
+import { createHttpServer, GUARD_GRACE_MS, SERVER_LIMITS } from '../../src/http/http-server';
 import { FakeSession, READY, WITH_QR } from '../support/fake-session';
 import { bearer, startApp, TOKEN, type TestApp } from './support/start-app';
 
@@ -82,7 +82,11 @@ describe('finding 1: the Origin rule with a token', () => {
 
   it('Basic credentials a browser sends by itself do not carry a cross-site POST or DELETE', async () => {
     const basicAuth = `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}`;
-    const post = await raw(app, 'POST', '/api/messages', { authorization: basicAuth, origin: 'https://evil.example', 'content-type': 'application/json' });
+    const post = await raw(app, 'POST', '/api/messages', {
+      authorization: basicAuth,
+      origin: 'https://evil.example',
+      'content-type': 'application/json',
+    });
     assert.equal(post.status, 403);
     const clear = await raw(app, 'DELETE', '/api/session/clear', { authorization: basicAuth, 'sec-fetch-site': 'same-site' });
     assert.equal(clear.status, 403);
@@ -119,26 +123,77 @@ describe('finding 6: connection limits', () => {
     assert.ok(SERVER_LIMITS.maxConnections > 0 && SERVER_LIMITS.maxConnections <= 1024);
   });
 
+  it("the daemon's own guard ends a socket that never finishes its headers, with a 408, when Node's checker does not run", async () => {
+    const app = express();
+    app.get('/ok', (_req, res) => void res.send('ok'));
+    // Node's checker an hour apart: only the guard can end these sockets in time.
+    const server = createHttpServer(app, { ...SERVER_LIMITS, headersTimeoutMs: 500, requestTimeoutMs: 500, checkIntervalMs: 3_600_000 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const outcomes = await Promise.all(
+        Array.from(
+          { length: 5 },
+          () =>
+            new Promise<{ ms: number; answer: string }>((resolve, reject) => {
+              const started = Date.now();
+              let answer = '';
+              const socket = net.connect(port, '127.0.0.1', () => socket.write('GET /ok HTTP/1.1\r\nHost: 127.0.0.1\r\n'));
+              socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+              socket.on('close', () => resolve({ ms: Date.now() - started, answer }));
+              socket.once('error', reject);
+              socket.setTimeout(10_000, () => socket.destroy());
+            }),
+        ),
+      );
+      for (const o of outcomes) {
+        assert.ok(o.ms >= 500 && o.ms < 500 + GUARD_GRACE_MS + 1_000, `ended after the headers timeout and its grace (${o.ms} ms)`);
+        assert.match(o.answer, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+      }
+      // A client whose request arrived in time is not the guard's: it is served and kept alive past the deadline.
+      const socket = net.connect(port, '127.0.0.1');
+      let served = '';
+      socket.on('data', (chunk: Buffer) => (served += chunk.toString('latin1')));
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      socket.write('GET /ok HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      await new Promise((resolve) => setTimeout(resolve, 500 + GUARD_GRACE_MS + 300));
+      assert.match(served, /^HTTP\/1\.1 200 OK/);
+      assert.equal(socket.destroyed, false, 'still open: it finished its headers before the deadline');
+      socket.destroy();
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('slow-header sockets are closed at the headers timeout, and sockets past maxConnections are refused', async () => {
     const app = express();
     app.get('/ok', (_req, res) => void res.send('ok'));
-    const server = createHttpServer(app, { ...SERVER_LIMITS, headersTimeoutMs: 600, requestTimeoutMs: 600, checkIntervalMs: 100, maxConnections: 20 });
+    const server = createHttpServer(app, {
+      ...SERVER_LIMITS,
+      headersTimeoutMs: 600,
+      requestTimeoutMs: 600,
+      checkIntervalMs: 100,
+      maxConnections: 20,
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     try {
       const sockets = await Promise.all(
-        Array.from({ length: 30 }, () =>
-          new Promise<{ closedAfter: Promise<number> }>((resolve, reject) => {
-            const started = Date.now();
-            const socket = net.connect(port, '127.0.0.1', () => {
-              socket.write('GET /ok HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
-              // Read what the server says (its 408), or the end of the stream never shows.
-              socket.resume();
-              resolve({ closedAfter: new Promise((done) => socket.on('close', () => done(Date.now() - started))) });
-            });
-            socket.on('error', () => undefined);
-            socket.once('error', reject);
-          }),
+        Array.from(
+          { length: 30 },
+          () =>
+            new Promise<{ closedAfter: Promise<number> }>((resolve, reject) => {
+              const started = Date.now();
+              const socket = net.connect(port, '127.0.0.1', () => {
+                socket.write('GET /ok HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+                // Read what the server says (its 408), or the end of the stream never shows.
+                socket.resume();
+                resolve({ closedAfter: new Promise((done) => socket.on('close', () => done(Date.now() - started))) });
+              });
+              socket.on('error', () => undefined);
+              socket.once('error', reject);
+            }),
         ),
       );
       const closed = await Promise.race([Promise.all(sockets.map((s) => s.closedAfter)), new Promise<null>((r) => setTimeout(() => r(null), 5_000))]);

@@ -4,7 +4,6 @@ import { after, before, describe, it } from 'node:test';
 import { FakeSession, READY, WITH_QR } from '../support/fake-session';
 import { bearer, startApp, type TestApp } from './support/start-app';
 
-
 describe('GET /api/session/status', () => {
   const session = new FakeSession(READY);
   let app: TestApp;
@@ -54,10 +53,7 @@ describe('GET /api/session/status', () => {
     session.set({ ...WITH_QR, sessionExpired: true });
     const body = await status();
     assert.equal(body.sessionExpired, true);
-    assert.equal(
-      body.message,
-      'A session was saved but WhatsApp no longer accepts it (expired or revoked on the phone): scan the new QR at /qr.',
-    );
+    assert.equal(body.message, 'A session was saved but WhatsApp no longer accepts it (expired or revoked on the phone): scan the new QR at /qr.');
   });
 });
 

@@ -1,20 +1,9 @@
 import type { Router } from 'express';
-import type { DemoPhoneView } from '../../demo/demo-phone';
-import { AppError } from '../../errors';
+import { AppError } from '../../common/errors';
 import type { AdminAuth } from '../admin-auth';
-import type { AppDeps } from '../app-deps';
+import type { AppDeps, DemoPhonePort } from '../app-deps';
 import { methodNotAllowed } from '../method-not-allowed';
 import { router as newRouter } from '../router';
-
-/** What the routes need of the demo's phone. */
-export interface DemoPhonePort {
-  view(): Promise<DemoPhoneView>;
-  scan(): Promise<void>;
-  enterCode(code: string): Promise<void>;
-  send(text: string): Promise<void>;
-  logout(): Promise<void>;
-  dropConnection(): Promise<void>;
-}
 
 const MAX_DEMO_TEXT = 4_096;
 

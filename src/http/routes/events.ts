@@ -1,5 +1,5 @@
 import type { Response, Router } from 'express';
-import { AppError } from '../../errors';
+import { AppError } from '../../common/errors';
 import type { SessionSnapshot } from '../../session/session-state';
 import type { AdminAuth } from '../admin-auth';
 import type { AppDeps } from '../app-deps';
@@ -34,7 +34,10 @@ export function eventRoutes(deps: AppDeps, auth: AdminAuth): Router {
       throw new AppError('SHUTTING_DOWN', 'The daemon is shutting down; live updates stopped. Reload the page once it is back.');
     }
     if (streams >= maxStreams) {
-      throw new AppError('TOO_MANY_STREAMS', `${maxStreams} event streams are open already. To resolve, close other /qr tabs; the page falls back to polling meanwhile.`);
+      throw new AppError(
+        'TOO_MANY_STREAMS',
+        `${maxStreams} event streams are open already. To resolve, close other /qr tabs; the page falls back to polling meanwhile.`,
+      );
     }
     streams++;
     res.status(200);

@@ -1,11 +1,14 @@
 import type { Router } from 'express';
-import { AppError } from '../../errors';
-import { OUTBOX_STATUSES, type OutboxRecord, type OutboxStatus } from '../../messaging/outbox-store';
-import { parseIdempotencyKey, parseSendRequest } from '../../messaging/send-request';
+import { AppError } from '../../common/errors';
+import { OUTBOX_STATUSES, type OutboxRecord, type OutboxStatus } from '../../storage/outbox-store';
+import { parseIdempotencyKey, parseSendForm, parseSendRequest } from '../../messaging/send-request';
+import { prepareSend } from '../../media/prepare-media';
+import { messageForm } from '../message-body';
 import type { AdminAuth } from '../admin-auth';
 import type { AppDeps } from '../app-deps';
 import type { AcceptedMessageBody, MessageBody, MessagePageBody } from '../bodies';
 import { methodNotAllowed } from '../method-not-allowed';
+import { cursorParam, limitParam } from '../query-params';
 import { router as newRouter } from '../router';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -16,18 +19,21 @@ export function toMessageBody(record: OutboxRecord): MessageBody {
     status: record.status,
     to: record.chatId,
     createdAt: new Date(record.createdAt).toISOString(),
+    media:
+      record.media === null
+        ? null
+        : {
+            mimetype: record.media.mimetype,
+            filename: record.media.filename,
+            size: record.media.size,
+            sha256: record.media.sha256,
+            kind: record.media.kind,
+          },
     sentAt: iso(record.sentAt),
     waMessageId: record.waMessageId,
     attempts: record.attempts,
     error: record.error,
   };
-}
-
-function pageLimit(value: unknown): number {
-  if (value === undefined) return 50;
-  const limit = Number(value);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new AppError('INVALID_QUERY', 'limit must be a whole number from 1 to 200.');
-  return limit;
 }
 
 /**
@@ -42,12 +48,20 @@ export function messageRoutes(deps: AppDeps, auth: AdminAuth): Router {
   router.post('/api/messages', auth.requireApi, async (req, res) => {
     if (deps.isShuttingDown?.() ?? false) throw new AppError('SHUTTING_DOWN', 'The daemon is shutting down; send the message again once it is back.');
     const key = parseIdempotencyKey(req.get('Idempotency-Key'));
-    const result = await outbox.accept(parseSendRequest(req.body), 'api', key);
+    const form = messageForm(req);
+    const request = form === null ? parseSendRequest(req.body) : parseSendForm(form.fields, form.file);
+    // A file's base64 is the largest thing this request holds: let it go before the send,
+    // which may start while the answer is still being written.
+    req.body = undefined;
+    const result = await outbox.accept(await prepareSend(request, deps.config.media), 'api', key);
     if (result.kind === 'conflict') {
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${JSON.stringify(key)} was used for another message (${result.record.id}). To resolve, use a new key for a new message.`);
+      throw new AppError(
+        'IDEMPOTENCY_KEY_REUSED',
+        `Idempotency-Key ${JSON.stringify(key)} was used for another message (${result.record.id}). To resolve, use a new key for a new message.`,
+      );
     }
-    const { id, status, to, createdAt } = toMessageBody(result.record);
-    const body: AcceptedMessageBody = { id, status, to, createdAt };
+    const { id, status, to, createdAt, media } = toMessageBody(result.record);
+    const body: AcceptedMessageBody = { id, status, to, createdAt, media };
     res.status(result.kind === 'created' ? 202 : 200).json(body);
   });
 
@@ -62,9 +76,12 @@ export function messageRoutes(deps: AppDeps, auth: AdminAuth): Router {
     if (status !== undefined && !OUTBOX_STATUSES.includes(status as OutboxStatus)) {
       throw new AppError('INVALID_QUERY', `status must be one of ${OUTBOX_STATUSES.join(', ')}.`);
     }
-    const cursor = before === undefined ? undefined : Number(before);
-    if (cursor !== undefined && !Number.isSafeInteger(cursor)) throw new AppError('INVALID_QUERY', 'before must be the "next" of a previous page.');
-    const page = await outbox.list({ limit: pageLimit(req.query.limit), ...(status === undefined ? {} : { status: status as OutboxStatus }), ...(cursor === undefined ? {} : { before: cursor }) });
+    const cursor = cursorParam(before);
+    const page = await outbox.list({
+      limit: limitParam(req.query.limit),
+      ...(status === undefined ? {} : { status: status as OutboxStatus }),
+      ...(cursor === undefined ? {} : { before: cursor }),
+    });
     const body: MessagePageBody = { messages: page.messages.map(toMessageBody), next: page.next === null ? null : String(page.next) };
     res.json(body);
   });

@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { normalizePhoneNumber } from '../../common/phone-number';
-import { AppError } from '../../errors';
+import { AppError } from '../../common/errors';
 import type { AdminAuth } from '../admin-auth';
 import type { AppDeps } from '../app-deps';
 import type { PairingChangeBody } from '../bodies';
@@ -16,7 +16,10 @@ function phoneNumberOf(body: unknown): string {
   const raw = (body as { phoneNumber?: unknown }).phoneNumber;
   const digits = typeof raw === 'string' ? normalizePhoneNumber(raw) : null;
   if (digits === null) {
-    throw new AppError('INVALID_PHONE_NUMBER', '"phoneNumber" must be the phone number of the WhatsApp account to link, with its country code, e.g. "+1 555 000 1111".');
+    throw new AppError(
+      'INVALID_PHONE_NUMBER',
+      '"phoneNumber" must be the phone number of the WhatsApp account to link, with its country code, e.g. "+1 555 000 1111".',
+    );
   }
   return digits;
 }
@@ -30,14 +33,30 @@ export function pairingCodeRoutes(deps: AppDeps, auth: AdminAuth): Router {
 
   router.post('/api/session/pairing-code', auth.requireAdmin, async (req, res) => {
     const phoneNumber = phoneNumberOf(req.body);
-    const retryAt = deps.session.snapshot().pairing.retryAt;
-    const now = deps.clock.now();
-    if (retryAt !== null && retryAt.getTime() > now) {
+    // Refused before asking (the session knows WhatsApp's wait) or by the session itself (the
+    // refusal came in while this request waited): either way the client learns when to retry.
+    const retryAfter = (): boolean => {
+      const retryAt = deps.session.snapshot().pairing.retryAt;
+      const now = deps.clock.now();
+      if (retryAt === null || retryAt.getTime() <= now) return false;
       res.setHeader('Retry-After', String(Math.ceil((retryAt.getTime() - now) / 1000)));
-      throw new AppError('TOO_MANY_ATTEMPTS', `WhatsApp refused the last pairing code: too many attempts. Ask again after ${retryAt.toISOString()}; asking sooner makes it wait longer.`);
+      return true;
+    };
+    if (retryAfter()) {
+      const retryAt = deps.session.snapshot().pairing.retryAt;
+      throw new AppError(
+        'TOO_MANY_ATTEMPTS',
+        `WhatsApp refused the last pairing code: too many attempts. Ask again after ${retryAt?.toISOString() ?? 'a while'}; asking sooner makes it wait longer.`,
+      );
     }
     deps.logger.info(`Pairing code requested over HTTP for +${phoneNumber}`);
-    const outcome = await deps.session.requestPairingCode(phoneNumber);
+    let outcome: 'requested' | 'restarting';
+    try {
+      outcome = await deps.session.requestPairingCode(phoneNumber);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'TOO_MANY_ATTEMPTS') retryAfter();
+      throw error;
+    }
     const body: PairingChangeBody = {
       state: deps.session.snapshot().state,
       pairing: { method: 'code', phoneNumber },

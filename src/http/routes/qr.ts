@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { loadQrcode } from '../../common/load-qrcode';
-import { AppError } from '../../errors';
+import { AppError } from '../../common/errors';
 import type { CurrentQr, SessionSnapshot, SessionState } from '../../session/session-state';
 import type { AdminAuth } from '../admin-auth';
 import type { AppDeps } from '../app-deps';
@@ -29,7 +29,10 @@ function noCodeHint(snapshot: SessionSnapshot): string {
 function requireQr(snapshot: SessionSnapshot): CurrentQr {
   if (snapshot.qr !== null) return snapshot.qr;
   if (snapshot.pairing.method === 'code') {
-    throw new AppError('NO_QR', `No QR: pairing is by code for +${snapshot.pairing.phoneNumber ?? ''} (GET /api/qr shows it). To pair by QR instead, DELETE /api/session/pairing-code.`);
+    throw new AppError(
+      'NO_QR',
+      `No QR: pairing is by code for +${snapshot.pairing.phoneNumber ?? ''} (GET /api/qr shows it). To pair by QR instead, DELETE /api/session/pairing-code.`,
+    );
   }
   throw new AppError('NO_QR', `No QR right now: the session is ${snapshot.state}. ${NO_QR_HINTS[snapshot.state]}`);
 }
@@ -37,7 +40,15 @@ function requireQr(snapshot: SessionSnapshot): CurrentQr {
 function qrBody(snapshot: SessionSnapshot): QrBody {
   if (snapshot.code !== null) {
     const { code } = snapshot;
-    return { state: snapshot.state, method: 'code', qr: null, code: code.value, phoneNumber: code.phoneNumber, issuedAt: code.issuedAt.toISOString(), expiresAt: code.expiresAt.toISOString() };
+    return {
+      state: snapshot.state,
+      method: 'code',
+      qr: null,
+      code: code.value,
+      phoneNumber: code.phoneNumber,
+      issuedAt: code.issuedAt.toISOString(),
+      expiresAt: code.expiresAt.toISOString(),
+    };
   }
   if (snapshot.pairing.method === 'code' && snapshot.qr === null) {
     throw new AppError('NO_QR', `No pairing code right now: the session is ${snapshot.state}. ${noCodeHint(snapshot)}`);

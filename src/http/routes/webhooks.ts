@@ -1,10 +1,11 @@
 import type { Router } from 'express';
-import { AppError } from '../../errors';
-import { DELIVERY_STATUSES, type Delivery, type DeliveryStatus } from '../../webhooks/webhook-store';
+import { AppError } from '../../common/errors';
+import { DELIVERY_STATUSES, type Delivery, type DeliveryStatus } from '../../storage/webhook-store';
 import type { AdminAuth } from '../admin-auth';
 import type { AppDeps } from '../app-deps';
 import type { DeliveryBody, DeliveryListBody } from '../bodies';
 import { methodNotAllowed } from '../method-not-allowed';
+import { limitParam } from '../query-params';
 import { router as newRouter } from '../router';
 
 function toDeliveryBody(delivery: Delivery): DeliveryBody {
@@ -33,8 +34,7 @@ export function webhookRoutes(deps: AppDeps, auth: AdminAuth): Router {
     if (status !== undefined && !DELIVERY_STATUSES.includes(status as DeliveryStatus)) {
       throw new AppError('INVALID_QUERY', `status must be one of ${DELIVERY_STATUSES.join(', ')}.`);
     }
-    const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new AppError('INVALID_QUERY', 'limit must be a whole number from 1 to 200.');
+    const limit = limitParam(req.query.limit);
     const deliveries = await webhooks.list({ limit, ...(status === undefined ? {} : { status: status as DeliveryStatus }) });
     const counts = await webhooks.counts(deps.clock.now());
     const body: DeliveryListBody = { deliveries: deliveries.map(toDeliveryBody), counts };

@@ -9,6 +9,7 @@ import { RecordingLogger } from '../../support/recording-logger';
 import { createTestStores, type TestStores } from '../../support/test-messaging';
 import { FakeSession } from '../../support/fake-session';
 import { DaemonMetrics } from '../../../src/metrics/daemon-metrics';
+import { checkResponsesOf } from '../../support/contract-fetch';
 
 export const TOKEN = 'test-admin-token-0123456789abcdef';
 export const PUBLIC_DIR = path.resolve(__dirname, '../../../public');
@@ -34,6 +35,10 @@ export interface TestAppOptions {
   /** With DATABASE_URL: the cluster status, for health, status and /metrics alike. */
   readonly cluster?: () => ClusterStatus;
   readonly overrides?: Partial<AppDeps>;
+  /** MEDIA_MAX_BYTES; 16 MiB by default. */
+  readonly mediaMaxBytes?: number;
+  /** MEDIA_URL_ALLOW_PRIVATE: a URL send may fetch from the test's loopback server. */
+  readonly mediaUrlAllowPrivate?: boolean;
 }
 
 export const bearer = (token: string = TOKEN): Record<string, string> => ({ Authorization: `Bearer ${token}` });
@@ -41,8 +46,10 @@ export const basic = (password: string = TOKEN, user = 'admin'): Record<string, 
   Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
 });
 
-/** The real app on a real socket (loopback unless the test asks otherwise), with fakes behind it. */
-export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
+type Built = Omit<TestApp, 'url' | 'close'> & { readonly app: ReturnType<typeof createApp> };
+
+/** The real app with fakes behind it, not listening. */
+export function buildTestApp(options: TestAppOptions = {}): Built {
   const session = options.session ?? new FakeSession();
   const inspector = new FakeSessionStore();
   inspector.refreshForbidden = true;
@@ -55,8 +62,16 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
     session,
     clock,
     backlog: () => stores.backlog.current(),
-    sender: { get stats() { return { sent: metricSources.sent, failed: metricSources.failed }; } },
-    deliverer: { get stats() { return { delivered: metricSources.delivered, failed: metricSources.deliveryFailures, dead: metricSources.dead }; } },
+    sender: {
+      get stats() {
+        return { sent: metricSources.sent, failed: metricSources.failed };
+      },
+    },
+    deliverer: {
+      get stats() {
+        return { delivered: metricSources.delivered, failed: metricSources.deliveryFailures, dead: metricSources.dead };
+      },
+    },
     bot,
     browserMemory: async () => metricSources.browserBytes,
     logLinesDropped: () => 0,
@@ -82,29 +97,39 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
         retryMaxMs: 3_600_000,
         maxAgeMs: 86_400_000,
       },
+      media: {
+        maxBytes: options.mediaMaxBytes ?? 16 * 1_048_576,
+        urlAllowPrivate: options.mediaUrlAllowPrivate ?? false,
+        retentionMs: 24 * 3_600_000,
+      },
     },
     publicDir: PUBLIC_DIR,
     clock,
-    messaging: { outbox: stores.outbox, webhooks: stores.webhooks, deliverer: stores.deliverer, backlog: stores.backlog },
+    messaging: { outbox: stores.outbox, webhooks: stores.webhooks, media: stores.media, deliverer: stores.deliverer, backlog: stores.backlog },
     bot,
     metrics,
     ...options.overrides,
   });
+  return { app, session, inspector, logger, stores, clock, metricSources };
+}
+
+/** The real app on a real socket (loopback unless the test asks otherwise), with fakes behind it. */
+export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const { app, stores, ...rest } = buildTestApp(options);
   const host = options.host ?? '127.0.0.1';
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(0, host, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
   const { port } = server.address() as AddressInfo;
+  const url = `http://${host}:${port}`;
+  const uncheck = checkResponsesOf(url);
   return {
-    url: `http://${host}:${port}`,
-    session,
-    inspector,
-    logger,
+    ...rest,
+    url,
     stores,
-    clock,
-    metricSources,
     close: () =>
       new Promise<void>((resolve) => {
+        uncheck();
         server.closeAllConnections();
         server.close(() => {
           stores.dispose();
