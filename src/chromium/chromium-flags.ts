@@ -1,6 +1,6 @@
 /**
  * Chromium flags the daemon always passes. Each one is here for a reason; the
- * Performance section of the README has what each saved, measured one at a time by
+ * docs/performance.md has what each saved, measured one at a time by
  * `npx tsx bench/flags.ts --cumulative` and overall by `npm run bench`.
  */
 /** Hygiene: no network chatter, no first-run UI, no GPU, room in a container's /dev/shm. */

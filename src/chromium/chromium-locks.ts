@@ -38,10 +38,7 @@ export interface ClearChromiumLocksResult {
  * Removes Chromium's `Singleton*` files from `profileDir` unless a live process holds
  * the profile. Never follows the links: `SingletonSocket` points into another /tmp.
  */
-export async function clearStaleChromiumLocks(
-  profileDir: string,
-  options: ClearChromiumLocksOptions = {},
-): Promise<ClearChromiumLocksResult> {
+export async function clearStaleChromiumLocks(profileDir: string, options: ClearChromiumLocksOptions = {}): Promise<ClearChromiumLocksResult> {
   const hostname = options.hostname ?? os.hostname();
   const isOwnerAlive = options.isOwnerAlive ?? ((owner) => Promise.resolve(isSingletonOwnerAlive(owner, hostname)));
   const present = await presentLockFiles(profileDir);

@@ -1,6 +1,8 @@
-import { lstat, readdir, readFile, readlink, realpath } from 'node:fs/promises';
+import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { mapLimit } from '../common/map-limit';
+import { readProcFile } from './proc-files';
 
 /** The fields of `/proc/<pid>/stat` the session code needs. */
 export interface ProcStat {
@@ -27,12 +29,14 @@ export interface EndProcessesResult {
 const POLL_MS = 50;
 /** How long a SIGKILLed process may take to disappear before we report it as a survivor. */
 const KILL_WAIT_MS = 5_000;
+/** Processes described at once in a scan of /proc (see `mapLimit`). */
+const SCAN_CONCURRENCY = 8;
 
 /** Null when the process is gone, or when there is no /proc (not Linux). */
 export async function readProcStat(pid: number): Promise<ProcStat | null> {
   let text: string;
   try {
-    text = await readFile(`/proc/${pid}/stat`, 'utf8');
+    text = (await readProcFile(`/proc/${pid}/stat`)).toString('utf8');
   } catch {
     return null;
   }
@@ -57,9 +61,12 @@ export async function findProfileProcesses(profileDir: string, only: ProcessFilt
   const pids = await listPids();
   if (pids.length === 0) return [];
   const targets = await profilePathForms(profileDir);
-  const executables = only.executables === undefined ? null : new Set(await Promise.all(only.executables.map((file) => realpath(file).catch(() => file))));
-  const infos = await Promise.all(pids.map(describeProcess));
-  const live = infos.filter((info): info is ProcessInfo => info !== null && !isGone(info.stat.state) && (only.uid === undefined || info.uid === only.uid));
+  const executables =
+    only.executables === undefined ? null : new Set(await Promise.all(only.executables().map((file) => realpath(file).catch(() => file))));
+  const infos = await mapLimit(pids, SCAN_CONCURRENCY, describeProcess);
+  const live = infos.filter(
+    (info): info is ProcessInfo => info !== null && !isGone(info.stat.state) && (only.uid === undefined || info.uid === only.uid),
+  );
 
   const childrenOf = new Map<number, ProcessInfo[]>();
   for (const info of live) {
@@ -69,7 +76,11 @@ export async function findProfileProcesses(profileDir: string, only: ProcessFilt
   }
 
   const matched = new Map<number, ProcessInfo>();
-  const uses = await Promise.all(live.map(async (info) => (await usesProfile(info, targets)) && (executables === null || (await runs(info.pid, executables)))));
+  const uses = await mapLimit(
+    live,
+    SCAN_CONCURRENCY,
+    async (info) => (await usesProfile(info, targets)) && (executables === null || (await runs(info.pid, executables))),
+  );
   const queue = live.filter((_, index) => uses[index]);
   for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
     if (matched.has(next.pid) || next.pid === process.pid) continue;
@@ -86,8 +97,8 @@ export async function findProfileProcesses(profileDir: string, only: ProcessFilt
  */
 export interface ProcessFilter {
   readonly uid?: number;
-  /** `/proc/<pid>/exe` must resolve to one of these (compared by real path). */
-  readonly executables?: readonly string[];
+  /** `/proc/<pid>/exe` must resolve to one of these (compared by real path); asked at every scan, as they may be learned meanwhile. */
+  readonly executables?: () => readonly string[];
 }
 
 async function runs(pid: number, executables: ReadonlySet<string>): Promise<boolean> {
@@ -141,7 +152,7 @@ async function describeProcess(pid: number): Promise<ProcessInfo | null> {
   // Processes vanish, or belong to users we may not inspect, between the listing and the read.
   const [stat, cmdline, owner] = await Promise.all([
     readProcStat(pid),
-    readFile(`/proc/${pid}/cmdline`).catch(() => null),
+    readProcFile(`/proc/${pid}/cmdline`).catch(() => null),
     lstat(`/proc/${pid}`).catch(() => null),
   ]);
   if (stat === null || cmdline === null || owner === null) return null;

@@ -42,10 +42,10 @@ export class LocalProfileGuard implements ProfileGuard {
   async prepare(): Promise<void> {
     const ended = await this.endHolders();
     if (ended.length > 0) {
-      this.logger.warn(
-        `ended ${ended.length} orphaned Chromium processes holding the profile (left by a daemon that was killed)`,
-        { pids: ended, profileDir: this.profileDir },
-      );
+      this.logger.warn(`ended ${ended.length} orphaned Chromium processes holding the profile (left by a daemon that was killed)`, {
+        pids: ended,
+        profileDir: this.profileDir,
+      });
     }
 
     const { removed, kept, owner } = await clearStaleChromiumLocks(this.profileDir, {

@@ -18,6 +18,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, clock: Clock, wh
       },
       (error: unknown) => {
         clock.clearTimeout(timer);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the original rejection, passed on as it is
         reject(error);
       },
     );

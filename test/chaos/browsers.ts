@@ -42,10 +42,7 @@ export async function browsersOnProfile(profileDir: string): Promise<BrowserProc
   const described = await Promise.all(pids.map(describe));
   const onProfile = described.filter(
     (c): c is Candidate =>
-      c !== null &&
-      BROWSER_BINARIES.has(path.basename(c.exe)) &&
-      c.args.includes(profileArg) &&
-      !c.args.some((arg) => arg.startsWith('--type=')),
+      c !== null && BROWSER_BINARIES.has(path.basename(c.exe)) && c.args.includes(profileArg) && !c.args.some((arg) => arg.startsWith('--type=')),
   );
   const pidsOnProfile = new Set(onProfile.map((c) => c.pid));
   return onProfile.filter((c) => !pidsOnProfile.has(c.ppid)).map(({ pid, ppid, exe }) => ({ pid, ppid, exe }));

@@ -122,7 +122,8 @@ async function applyAndRecover(session: ChaosSession, fault: Fault, random: Seed
       await botAnswers(session);
       timeline.check('tolerated: no transition');
     } else if (outcome === 'keep' || outcome === 'reconnect') {
-      if (outcome === 'reconnect') await waitUntil(() => session.transitionsSince(mark).includes('reconnecting'), 'the daemon noticed (reconnecting)', 30_000);
+      if (outcome === 'reconnect')
+        await waitUntil(() => session.transitionsSince(mark).includes('reconnecting'), 'the daemon noticed (reconnecting)', 30_000);
       const status = await session.waitFor((s) => s.state === 'ready', 'ready again');
       const since = session.transitionsSince(mark);
       if (since.includes('qr') || since.includes('logged_out')) {
@@ -195,13 +196,19 @@ async function nothingAcceptedIsLost(session: ChaosSession): Promise<void> {
   const outbox = await session.withPhone((phone) => phone.outbox());
   let repeats = 0;
   for (const [id, sent] of session.accepted) {
-    const copies = outbox.filter((entry) => entry.to === sent.to && entry.body === sent.text).length;
+    const matching = outbox.filter((entry) => entry.to === sent.to && (entry.media ? entry.media.caption : entry.body) === sent.text);
+    const copies = matching.length;
+    if (sent.sha256 !== undefined && matching.some((entry) => entry.media?.sha256 !== sent.sha256))
+      session.timeline.violation('a file reached the phone other than it was sent', { id, sha256: sent.sha256 });
     const record = records.get(id);
-    if (record && copies > record.attempts) session.timeline.violation('a message reached the phone more often than it was attempted', { id, copies, attempts: record.attempts });
+    if (record && copies > record.attempts)
+      session.timeline.violation('a message reached the phone more often than it was attempted', { id, copies, attempts: record.attempts });
     if (copies > 1) repeats++;
   }
   session.repeats = repeats;
-  session.timeline.check(`nothing accepted is lost: ${session.accepted.size} sent${repeats > 0 ? `, ${repeats} repeated after an interrupted attempt` : ''}`);
+  session.timeline.check(
+    `nothing accepted is lost: ${session.accepted.size} sent${repeats > 0 ? `, ${repeats} repeated after an interrupted attempt` : ''}`,
+  );
 }
 
 async function pairAndCheck(session: ChaosSession): Promise<void> {

@@ -13,10 +13,16 @@ export function formatReport(report: ChaosReport): string {
       .join(', ')}`,
   ];
   if (report.violations.length === 0) return lines.join('\n');
-  lines.push('', `Reproduce: npm run chaos -- --faults ${report.faultsApplied} --seed ${report.seed}${report.only === undefined ? '' : ` --only '${report.only}'`}`, '', 'Violations:');
+  lines.push(
+    '',
+    `Reproduce: npm run chaos -- --faults ${report.faultsApplied} --seed ${report.seed}${report.only === undefined ? '' : ` --only '${report.only}'`}`,
+    '',
+    'Violations:',
+  );
   for (const v of report.violations) lines.push(`  +${v.at} ms  ${v.what} ${v.detail ? JSON.stringify(v.detail) : ''}`);
   lines.push('', 'Timeline:');
-  for (const e of report.timeline.entries) lines.push(`  +${e.at} ms  ${e.kind.padEnd(9)} ${e.what}${e.detail ? ` ${JSON.stringify(e.detail)}` : ''}`);
+  for (const e of report.timeline.entries)
+    lines.push(`  +${e.at} ms  ${e.kind.padEnd(9)} ${e.what}${e.detail ? ` ${JSON.stringify(e.detail)}` : ''}`);
   const first = report.violations[0];
   if (first !== undefined) {
     const at = report.timeline.startedAt + first.at;

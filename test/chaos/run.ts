@@ -31,7 +31,13 @@ async function main(): Promise<void> {
   const maxSeconds = integer('max-seconds', undefined);
   const only = option('only');
   process.stdout.write(`chaos: ${faults} faults, seed ${seed}\n`);
-  const report = await runChaos({ faults, seed, ...(maxSeconds === undefined ? {} : { maxSeconds }), ...(only === undefined ? {} : { only }), log: (line) => process.stdout.write(`${line}\n`) });
+  const report = await runChaos({
+    faults,
+    seed,
+    ...(maxSeconds === undefined ? {} : { maxSeconds }),
+    ...(only === undefined ? {} : { only }),
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
   process.stdout.write(`${formatReport(report)}\n`);
   await disposeChaos(report);
   process.exit(report.violations.length === 0 ? 0 : 1);

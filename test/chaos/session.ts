@@ -4,6 +4,7 @@
  */
 import type { SimPhone } from '../sim';
 import { Daemon, type Exit, type LogRecord, type Sandbox, type SessionStatus } from '../support/daemon';
+import { sample, sha256 } from '../support/media-samples';
 import { attachPhone } from '../support/phone';
 import { browsersOnProfile } from './browsers';
 import type { Timeline } from './timeline';
@@ -13,7 +14,10 @@ import type { Watcher } from './watcher';
 export interface AcceptedSend {
   readonly id: string;
   readonly to: string;
+  /** The text, or the caption of a file. */
   readonly text: string;
+  /** A file's sha256: what the phone must receive, byte for byte. */
+  readonly sha256?: string;
   readonly acceptedAt: number;
 }
 
@@ -120,10 +124,13 @@ export class ChaosSession {
         const n = ++this.sends;
         const to = `1555030${String(i % 3).padStart(4, '0')}@c.us`;
         const text = `chaos send ${n}`;
-        const response = await this.daemon.request('POST', '/api/messages', true, { to, text }).catch(() => null);
+        // Every third one carries a file: its bytes ride through the same faults.
+        const file = n % 3 === 0 ? sample.png(16) : null;
+        const body = file === null ? { to, text } : { to, text, media: { data: file.toString('base64') } };
+        const response = await this.daemon.request('POST', '/api/messages', true, body).catch(() => null);
         if (response?.status !== 202) return;
         const { id } = response.body as { id: string };
-        this.accepted.set(id, { id, to, text, acceptedAt: Date.now() });
+        this.accepted.set(id, { id, to, text, ...(file === null ? {} : { sha256: sha256(file) }), acceptedAt: Date.now() });
         accepted++;
       }),
     );

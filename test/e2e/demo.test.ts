@@ -14,10 +14,14 @@ import { eventually, sleep } from '../support/wait';
 
 /** The text of `selector` on `page`, once `accept` holds for it. */
 async function textOf(page: Page, selector: string, accept: (text: string) => boolean, what: string): Promise<string> {
-  return eventually(async () => {
-    const text = await page.$eval(selector, (el) => el.textContent ?? '').catch(() => '');
-    return accept(text) ? text : undefined;
-  }, what, 30_000);
+  return eventually(
+    async () => {
+      const text = await page.$eval(selector, (el) => el.textContent ?? '').catch(() => '');
+      return accept(text) ? text : undefined;
+    },
+    what,
+    30_000,
+  );
 }
 
 async function click(page: Page, selector: string): Promise<void> {
@@ -34,7 +38,11 @@ async function phoneAction(page: Page, selector: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     await page.$eval('#result', (el) => el.removeAttribute('data-ok')).catch(() => undefined);
     await click(page, selector);
-    const ok = await eventually(async () => (await page.$eval('#result', (el) => el.getAttribute('data-ok')).catch(() => null)) ?? undefined, `the answer to ${selector}`, 30_000);
+    const ok = await eventually(
+      async () => (await page.$eval('#result', (el) => el.getAttribute('data-ok')).catch(() => null)) ?? undefined,
+      `the answer to ${selector}`,
+      30_000,
+    );
     if (ok === 'true') return;
     const message = await page.$eval('#result', (el) => el.textContent ?? '');
     if (attempt >= 2) assert.fail(`${selector} refused twice: ${message}`);
@@ -57,8 +65,11 @@ describe('demo mode (WA_SIMULATOR=true) through the phone page', { timeout: 240_
       handleSIGTERM: false,
       handleSIGHUP: false,
     });
-    phone = await browser.newPage();
-    qr = await browser.newPage();
+    // Each page in a window of its own, as a person puts them side by side. Two tabs of one
+    // window would leave one hidden: the full Chromium's headless mode then runs no animation
+    // frames there, and puppeteer's waitForSelector and click (which wait for one) hang.
+    phone = await browser.newPage({ type: 'window' });
+    qr = await browser.newPage({ type: 'window' });
     for (const page of [phone, qr]) await page.authenticate({ username: 'newcomer', password: ADMIN_TOKEN });
   });
   after(async () => {
@@ -78,7 +89,7 @@ describe('demo mode (WA_SIMULATOR=true) through the phone page', { timeout: 240_
     assert.equal(status.clientId, `${CLIENT_ID}-simulator`);
     assert.match(status.stateMessage, /^Simulated WhatsApp \(demo mode\): /);
     assert.match(status.path, /session-e2e-simulator$/);
-    assert.equal(existsSync(path.join(status.path, 'DevToolsActivePort')), false, 'the simulated phone uses the daemon\'s pipe, no port');
+    assert.equal(existsSync(path.join(status.path, 'DevToolsActivePort')), false, "the simulated phone uses the daemon's pipe, no port");
   });
 
   it('pairs from the phone page: /qr shows the QR, then ready', async () => {

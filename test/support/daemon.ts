@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { SessionStatusBody } from '../../src/http/bodies';
-import { sessionPaths } from '../../src/storage/session-paths';
+import { sessionPaths } from '../../src/config/session-paths';
 import { findProfileProcesses } from '../../src/chromium/chromium-processes';
 import { SIM_WEB_VERSION, type SimPageOptions, writeSimPage } from '../sim';
 import { CHROME_PATH } from './browser';
@@ -16,6 +16,8 @@ import { Child, type CleanupRegistry, type Line } from './child-process';
 import { freePort } from './free-port';
 import { endLeftovers } from './leftovers';
 import { sleep } from './wait';
+import { childEnv } from './child-env';
+import { checkResponsesOf, ContractViolation } from './contract-fetch';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
@@ -132,8 +134,7 @@ export class Daemon {
   static async start(dirs: DaemonDirs, options: StartOptions = {}): Promise<Daemon> {
     const port = await freePort();
     const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? os.tmpdir(),
+      ...childEnv(),
       PORT: String(port),
       HOST: '127.0.0.1',
       CLIENT_ID,
@@ -165,6 +166,9 @@ export class Daemon {
       ...(options.cleanup ? { cleanup: options.cleanup } : {}),
     });
     const daemon = new Daemon(dirs, port, child);
+    // Every answer of this daemon is held to the API contract until it exits.
+    const uncheck = checkResponsesOf(daemon.url('/'));
+    void child.exited.finally(uncheck);
     if (options.waitForHttp !== false) await daemon.waitForHttp();
     return daemon;
   }
@@ -241,7 +245,8 @@ export class Daemon {
         const response = await fetch(this.url('/api/health'), { signal: AbortSignal.timeout(1_000) });
         await response.arrayBuffer();
         return performance.now() - this.child.spawnedAt;
-      } catch {
+      } catch (error) {
+        if (error instanceof ContractViolation) throw error;
         await sleep(20);
       }
     }
@@ -258,7 +263,8 @@ export class Daemon {
         last = await this.status();
         if (seen.at(-1) !== last.state) seen.push(last.state);
         if (predicate(last)) return last;
-      } catch {
+      } catch (error) {
+        if (error instanceof ContractViolation) throw error;
         // the daemon may be busy starting; try again
       }
       await sleep(50);
@@ -273,7 +279,7 @@ export class Daemon {
   /** Waits for the `nth` (1-based) transition into `state` in the log; returns ms from spawn to it. */
   async waitForTransition(state: string, nth = 1, timeoutMs = 60_000): Promise<number> {
     let seen = 0;
-    for (let from = 0; ; ) {
+    for (let from = 0; ;) {
       const line = await this.child.waitForLine(/"event":"session\.transition"/, timeoutMs, from);
       from = line.index + 1;
       if (parseRecord(line)?.to === state && ++seen === nth) return line.at - this.child.spawnedAt;

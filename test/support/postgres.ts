@@ -33,7 +33,9 @@ function runAs(): RunAs | null {
   const uid = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
   const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
   if (uid.status !== 0 || gid.status !== 0) {
-    throw new Error('Running as root and there is no `postgres` user to run the test database as. To resolve, install Debian\'s postgresql (bash scripts/setup.sh --tests).');
+    throw new Error(
+      "Running as root and there is no `postgres` user to run the test database as. To resolve, install Debian's postgresql (bash scripts/setup.sh --tests).",
+    );
   }
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
@@ -105,7 +107,11 @@ export class TestPostgres {
   private async startServer(): Promise<void> {
     // Loopback TCP only, the socket directory inside the temp dir, fsync off (a test database).
     const options = `-c listen_addresses=127.0.0.1 -p ${this.port} -k ${this.root} -c fsync=off -c full_page_writes=off -c max_connections=60`;
-    await run(path.join(this.bin, 'pg_ctl'), ['-D', this.dataDir, '-l', path.join(this.root, 'server.log'), '-o', options, '-w', '-t', '60', 'start'], this.as);
+    await run(
+      path.join(this.bin, 'pg_ctl'),
+      ['-D', this.dataDir, '-l', path.join(this.root, 'server.log'), '-o', options, '-w', '-t', '60', 'start'],
+      this.as,
+    );
   }
 
   /** Starts a stopped server again, on the same port with the same data. */

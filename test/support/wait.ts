@@ -1,3 +1,5 @@
+import { describeError } from '../../src/common/errors';
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `probe` until it returns a value that is not undefined, or throws after `timeoutMs`. */
@@ -13,7 +15,7 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
     }
     await sleep(100);
   }
-  throw new Error(`not ${what} within ${timeoutMs} ms${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+  throw new Error(`not ${what} within ${timeoutMs} ms${lastError ? ` (last error: ${describeError(lastError)})` : ''}`);
 }
 
 /** Settles like `promise`, or rejects after `ms` saying what it waited for. */

@@ -1,5 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import { apiContract } from './openapi-contract';
 
 export interface Received {
   readonly headers: IncomingHttpHeaders;
@@ -7,12 +9,29 @@ export interface Received {
   readonly at: number;
 }
 
+export interface ReceiverOptions {
+  readonly path?: string;
+  readonly port?: number;
+  /**
+   * Hold every body to the document's `webhooks:` (default). Off only where the bodies are not
+   * the daemon's events (a deliverer test posting payloads of its own).
+   */
+  readonly contract?: boolean;
+}
+
+/** A verified event as a receiver application sees it, with the `webhook-id` it came under. */
+export type VerifiedEvent<T> = T & { readonly webhookId: string };
+
 /**
  * A webhook receiver on loopback that records every request and answers as the test says:
  * a status code, or `hang` (never answers), per request in order, then `fallback`.
+ * Every body is checked against the API contract as it arrives; a body that breaks it makes
+ * `waitFor`, `events` and `close` throw, whatever the test was looking at.
  */
 export class WebhookReceiver {
   readonly received: Received[] = [];
+  /** Bodies that do not match openapi/wa-tether.yaml's `webhooks:`, with what is wrong. */
+  readonly violations: string[] = [];
   /** Answers for the next requests, in order. */
   readonly script: Array<number | 'hang'> = [];
   fallback: number | 'hang' = 204;
@@ -23,13 +42,15 @@ export class WebhookReceiver {
     readonly url: string,
   ) {}
 
-  static async start(path = '/hooks', port = 0): Promise<WebhookReceiver> {
+  static async start({ path = '/hooks', port = 0, contract = true }: ReceiverOptions = {}): Promise<WebhookReceiver> {
     let receiver: WebhookReceiver | null = null;
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        receiver?.received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+        const body = Buffer.concat(chunks).toString('utf8');
+        receiver?.received.push({ headers: req.headers, body, at: Date.now() });
+        if (contract) receiver?.check(body);
         const answer = receiver?.script.shift() ?? receiver?.fallback ?? 204;
         if (answer === 'hang') receiver?.hanging.push(res);
         else res.writeHead(answer).end();
@@ -41,6 +62,34 @@ export class WebhookReceiver {
     return receiver;
   }
 
+  private check(body: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      this.violations.push(`a webhook body is not JSON: ${body.slice(0, 200)}`);
+      return;
+    }
+    this.violations.push(...apiContract().checkWebhookBody(parsed));
+  }
+
+  /** Throws when a body broke the contract. */
+  assertContract(): void {
+    if (this.violations.length > 0) {
+      throw new Error(`Webhook bodies do not match openapi/wa-tether.yaml:\n- ${this.violations.join('\n- ')}`);
+    }
+  }
+
+  /** Every request's body, its signature verified with `secret`, with the `webhook-id` it came under. */
+  events<T>(secret: string): Array<VerifiedEvent<T>> {
+    this.assertContract();
+    const webhook = new Webhook(secret);
+    return this.received.map((r) => ({
+      ...(webhook.verify(r.body, r.headers as Record<string, string>) as T),
+      webhookId: String(r.headers['webhook-id']),
+    }));
+  }
+
   get port(): number {
     return Number(new URL(this.url).port);
   }
@@ -49,9 +98,11 @@ export class WebhookReceiver {
   async waitFor(count: number, timeoutMs = 15_000): Promise<Received[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.received.length < count) {
+      this.assertContract();
       if (Date.now() > deadline) throw new Error(`the receiver got ${this.received.length} of ${count} requests within ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    this.assertContract();
     return this.received;
   }
 
@@ -59,5 +110,6 @@ export class WebhookReceiver {
     for (const res of this.hanging) res.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.assertContract();
   }
 }

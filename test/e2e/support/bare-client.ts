@@ -55,8 +55,7 @@ export class Recorder {
   waitFor(name: string, options: { from?: number; timeoutMs?: number; pred?: (...args: unknown[]) => boolean } = {}): Promise<unknown[]> {
     const from = options.from ?? 0;
     const timeoutMs = options.timeoutMs ?? 20_000;
-    const find = (): Recorded | undefined =>
-      this.events.slice(from).find((e) => e.name === name && (!options.pred || options.pred(...e.args)));
+    const find = (): Recorded | undefined => this.events.slice(from).find((e) => e.name === name && (!options.pred || options.pred(...e.args)));
     return new Promise((resolve, reject) => {
       const hit = find();
       if (hit) return resolve(hit.args);
@@ -151,7 +150,14 @@ export async function bareHarness(t: TestContext, page: SimPageOptions = {}): Pr
           executablePath: CHROME_PATH,
           headless: HEADLESS,
           // puppeteer's default --remote-debugging-port=0 lets the phone attach through DevToolsActivePort.
-          args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+          args: [
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+            '--no-first-run',
+          ],
         },
         ...extra,
       });

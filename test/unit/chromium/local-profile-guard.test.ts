@@ -197,7 +197,7 @@ describe('LocalProfileGuard', () => {
     }
   });
 
-  it('killLeftovers() then the session store\'s wipe(), as a clear does: holders ended, the profile deleted', async () => {
+  it("killLeftovers() then the session store's wipe(), as a clear does: holders ended, the profile deleted", async () => {
     const profile = await freshProfile();
     await mkdir(path.join(profile, 'Default', 'IndexedDB'), { recursive: true });
     await writeFile(path.join(profile, 'Default', 'IndexedDB', 'data'), 'x'.repeat(1000));
@@ -231,7 +231,10 @@ describe('LocalProfileGuard', () => {
         async () => {
           const found = await findProfileProcesses(profile);
           // lstat: the lock is a dangling symlink to `<host>-<pid>`, which existsSync would follow.
-          const locked = await lstat(path.join(profile, 'SingletonLock')).then(() => true, () => false);
+          const locked = await lstat(path.join(profile, 'SingletonLock')).then(
+            () => true,
+            () => false,
+          );
           return found.length >= 3 && locked ? found : null;
         },
         30_000,
@@ -243,7 +246,7 @@ describe('LocalProfileGuard', () => {
 
       const logger = new RecordingLogger();
       // The filter main.ts passes: our uid, the binaries the configured browser runs (through Debian's wrapper too).
-      const only = { uid: process.getuid?.() ?? 0, executables: browserBinaries(chromePath) };
+      const only = { uid: process.getuid?.() ?? 0, executables: () => browserBinaries(chromePath) };
       await new LocalProfileGuard({ profileDir: profile, logger, only }).prepare();
       for (const { pid } of tree) assert.ok(await isGone(pid), `Chromium pid ${pid} survived`);
       assert.deepEqual(await findProfileProcesses(profile), []);
@@ -275,29 +278,39 @@ describe('LocalProfileGuard', () => {
     it('a process of ours that merely mentions the profile, running something other than the browser, is left alone', async () => {
       const profile = await freshProfile();
       const { child } = await spawnHolder(IDLE, [`--user-data-dir=${profile}`]);
-      const only = { uid: process.getuid?.() ?? 0, executables: ['/usr/lib/chromium/chromium-headless-shell', '/usr/lib/chromium/chromium'] };
+      const only = { uid: process.getuid?.() ?? 0, executables: () => ['/usr/lib/chromium/chromium-headless-shell', '/usr/lib/chromium/chromium'] };
       await new LocalProfileGuard({ profileDir: profile, logger: new RecordingLogger(), only }).prepare();
       assert.equal(await isGone(child.pid as number), false, 'not our browser: not ended');
       await new LocalProfileGuard({ profileDir: profile, logger: new RecordingLogger() }).prepare();
       assert.equal(await isGone(child.pid as number), true, 'the control: without the filter it would have been');
     });
 
-    it('a process of another user is left alone, one of ours running the browser binary is ended with its children', { skip: isRoot ? false : 'needs root to start a process as another user' }, async () => {
-      const profile = await freshProfile();
-      const stranger = spawn(process.execPath, ['-e', IDLE, '--', `--user-data-dir=${profile}`], { detached: true, stdio: 'ignore', uid: 65534, gid: 65534, cwd: '/' });
-      await once(stranger, 'spawn');
-      startedPids.add(stranger.pid as number);
-      const { child, lines } = await spawnHolder(WITH_FLAGLESS_CHILD, [`--user-data-dir=${profile}`]);
-      const grandchild = Number(lines[0]);
-      startedPids.add(grandchild);
-      await waitFor('the stranger to be running', async () => ((await readProcStat(stranger.pid as number)) !== null ? true : null), 5_000);
-      // Node stands in for the browser binary here: what counts is the uid.
-      const only = { uid: process.getuid?.() ?? 0, executables: [process.execPath] };
-      await new LocalProfileGuard({ profileDir: profile, logger: new RecordingLogger(), only }).prepare();
-      assert.equal(await isGone(stranger.pid as number), false, "another user's process survives");
-      assert.ok(await isGone(child.pid as number), 'ours is ended');
-      assert.ok(await isGone(grandchild), 'with its child');
-    });
+    it(
+      'a process of another user is left alone, one of ours running the browser binary is ended with its children',
+      { skip: isRoot ? false : 'needs root to start a process as another user' },
+      async () => {
+        const profile = await freshProfile();
+        const stranger = spawn(process.execPath, ['-e', IDLE, '--', `--user-data-dir=${profile}`], {
+          detached: true,
+          stdio: 'ignore',
+          uid: 65534,
+          gid: 65534,
+          cwd: '/',
+        });
+        await once(stranger, 'spawn');
+        startedPids.add(stranger.pid as number);
+        const { child, lines } = await spawnHolder(WITH_FLAGLESS_CHILD, [`--user-data-dir=${profile}`]);
+        const grandchild = Number(lines[0]);
+        startedPids.add(grandchild);
+        await waitFor('the stranger to be running', async () => ((await readProcStat(stranger.pid as number)) !== null ? true : null), 5_000);
+        // Node stands in for the browser binary here: what counts is the uid.
+        const only = { uid: process.getuid?.() ?? 0, executables: () => [process.execPath] };
+        await new LocalProfileGuard({ profileDir: profile, logger: new RecordingLogger(), only }).prepare();
+        assert.equal(await isGone(stranger.pid as number), false, "another user's process survives");
+        assert.ok(await isGone(child.pid as number), 'ours is ended');
+        assert.ok(await isGone(grandchild), 'with its child');
+      },
+    );
   });
 });
 

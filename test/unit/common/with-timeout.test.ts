@@ -45,9 +45,9 @@ describe('withTimeout', () => {
     await clock.advance(1);
     assert.equal(seen.status, 'rejected');
     assert.ok(seen.error instanceof TimeoutError);
-    assert.equal((seen.error as Error).name, 'TimeoutError');
-    assert.match((seen.error as Error).message, /destroy/);
-    assert.match((seen.error as Error).message, /5000 ms/);
+    assert.equal(seen.error.name, 'TimeoutError');
+    assert.match(seen.error.message, /destroy/);
+    assert.match(seen.error.message, /5000 ms/);
   });
 
   it('a late settle after the timeout changes nothing', async () => {

@@ -3,8 +3,16 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { findBrowser, HEADLESS_SHELL_PATHS, modeOf, SYSTEM_BROWSER_PATHS, unwrap, type FindBrowserOptions } from '../../../src/config/find-browser';
-import { AppError } from '../../../src/errors';
+import {
+  browserBinaries,
+  findBrowser,
+  HEADLESS_SHELL_PATHS,
+  modeOf,
+  SYSTEM_BROWSER_PATHS,
+  unwrap,
+  type FindBrowserOptions,
+} from '../../../src/config/find-browser';
+import { AppError } from '../../../src/common/errors';
 
 const ELF = '\x7fELF\x02\x01\x01';
 /** Debian's /usr/bin/chromium-headless-shell, as shipped: runs the binary as a child, no exec. */
@@ -36,10 +44,17 @@ function notFound(check: (error: AppError) => void) {
 }
 
 describe('findBrowser', () => {
-  it('shell mode (the default) prefers the headless shell, resolving Debian\'s wrapper to the binary it runs', () => {
-    const fs = files({ '/usr/bin/chromium-headless-shell': DEBIAN_SHELL_WRAPPER, '/usr/lib/chromium/chromium-headless-shell': ELF, '/usr/bin/chromium': ELF });
+  it("shell mode (the default) prefers the headless shell, resolving Debian's wrapper to the binary it runs", () => {
+    const fs = files({
+      '/usr/bin/chromium-headless-shell': DEBIAN_SHELL_WRAPPER,
+      '/usr/lib/chromium/chromium-headless-shell': ELF,
+      '/usr/bin/chromium': ELF,
+    });
     assert.deepEqual(find(fs), { path: '/usr/lib/chromium/chromium-headless-shell', source: 'system', mode: 'shell', warning: null });
-    const wrapperOnly = files({ '/usr/bin/chromium-headless-shell': '#!/bin/sh -e\n\n/opt/shell/chromium-headless-shell "$@"\n', '/opt/shell/chromium-headless-shell': ELF });
+    const wrapperOnly = files({
+      '/usr/bin/chromium-headless-shell': '#!/bin/sh -e\n\n/opt/shell/chromium-headless-shell "$@"\n',
+      '/opt/shell/chromium-headless-shell': ELF,
+    });
     assert.equal(find(wrapperOnly).path, '/opt/shell/chromium-headless-shell', 'the wrapper is never what puppeteer holds');
     assert.deepEqual(HEADLESS_SHELL_PATHS, ['/usr/lib/chromium/chromium-headless-shell', '/usr/bin/chromium-headless-shell']);
   });
@@ -55,10 +70,13 @@ describe('findBrowser', () => {
     const fallback = find(files({ '/usr/bin/chromium': DEBIAN_CHROMIUM_WRAPPER, '/usr/lib/chromium/chromium': ELF }));
     assert.equal(fallback.path, '/usr/bin/chromium', 'a wrapper that execs is kept');
     assert.equal(fallback.mode, 'full');
-    assert.match(fallback.warning ?? '', /No chrome-headless-shell found.*To resolve, install it \(Debian\/Ubuntu: sudo apt-get install chromium-headless-shell.*BROWSER_MODE=full/);
+    assert.match(
+      fallback.warning ?? '',
+      /No chrome-headless-shell found.*To resolve, install it \(Debian\/Ubuntu: sudo apt-get install chromium-headless-shell.*BROWSER_MODE=full/,
+    );
   });
 
-  it('full mode looks for the full browser only, in the documented order, then puppeteer\'s Chrome', () => {
+  it("full mode looks for the full browser only, in the documented order, then puppeteer's Chrome", () => {
     for (const [i, file] of SYSTEM_BROWSER_PATHS.entries()) {
       const fs = files(Object.fromEntries([...SYSTEM_BROWSER_PATHS.slice(i), '/usr/lib/chromium/chromium-headless-shell'].map((f) => [f, ELF])));
       assert.deepEqual(find({ ...fs, mode: 'full' }), { path: file, source: 'system', mode: 'full', warning: null });
@@ -73,8 +91,17 @@ describe('findBrowser', () => {
   });
 
   it('an explicit path is used as given, launched as what the binary is; a missing one names CHROME_PATH', () => {
-    const fs = files({ '/opt/chrome/chrome': ELF, '/usr/bin/chromium-headless-shell': DEBIAN_SHELL_WRAPPER, '/usr/lib/chromium/chromium-headless-shell': ELF });
-    assert.deepEqual(find({ ...fs, explicit: '/opt/chrome/chrome' }), { path: '/opt/chrome/chrome', source: 'CHROME_PATH', mode: 'full', warning: null });
+    const fs = files({
+      '/opt/chrome/chrome': ELF,
+      '/usr/bin/chromium-headless-shell': DEBIAN_SHELL_WRAPPER,
+      '/usr/lib/chromium/chromium-headless-shell': ELF,
+    });
+    assert.deepEqual(find({ ...fs, explicit: '/opt/chrome/chrome' }), {
+      path: '/opt/chrome/chrome',
+      source: 'CHROME_PATH',
+      mode: 'full',
+      warning: null,
+    });
     assert.deepEqual(find({ ...fs, explicit: '/usr/bin/chromium-headless-shell', mode: 'full' }), {
       path: '/usr/lib/chromium/chromium-headless-shell',
       source: 'CHROME_PATH',
@@ -89,7 +116,10 @@ describe('findBrowser', () => {
 
   it('a puppeteer path that is not there does not count; nothing found says how to install one', () => {
     const fs = files({});
-    assert.throws(() => find({ ...fs, puppeteerBrowser: () => '/pptr/missing' }), notFound((error) => assert.match(error.message, /apt-get install chromium-headless-shell/)));
+    assert.throws(
+      () => find({ ...fs, puppeteerBrowser: () => '/pptr/missing' }),
+      notFound((error) => assert.match(error.message, /apt-get install chromium-headless-shell/)),
+    );
     assert.ok(fs.asked.includes('/pptr/missing'));
     assert.throws(
       () => find({ ...files({}), mode: 'full' }),
@@ -120,9 +150,52 @@ describe('findBrowser', () => {
       assert.equal(findBrowser({ explicit: wrapper, mode: 'shell', puppeteerBrowser: () => null }).path, binary);
       assert.equal(findBrowser({ explicit: execWrapper, mode: 'shell', puppeteerBrowser: () => null }).path, execWrapper);
       assert.equal(findBrowser({ explicit: binary, mode: 'shell', puppeteerBrowser: () => null }).path, binary);
-      assert.equal(unwrap(process.execPath, () => ELF, () => true), process.execPath);
+      assert.equal(
+        unwrap(
+          process.execPath,
+          () => ELF,
+          () => true,
+        ),
+        process.execPath,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("a wrapper around a wrapper (a CI image's script around Debian's /usr/bin/chromium) is followed to the binary, which decides the mode", () => {
+    const ciWrapper = '#!/bin/sh\nexec /usr/bin/chromium "$@"\n';
+    const fs = files({ '/ci/browser': ciWrapper, '/usr/bin/chromium': DEBIAN_CHROMIUM_WRAPPER, '/usr/lib/chromium/chromium': ELF });
+    // The old reading stopped at /usr/bin/chromium (a script, not ELF) and found no binary at all.
+    assert.deepEqual(browserBinaries('/ci/browser', fs.readHead, fs.isExecutable), ['/usr/lib/chromium/chromium']);
+    assert.deepEqual(find({ ...fs, explicit: '/ci/browser' }), { path: '/ci/browser', source: 'CHROME_PATH', mode: 'full', warning: null });
+
+    const shellFs = files({
+      '/ci/browser': '#!/bin/sh\nexec /usr/bin/chromium-headless-shell "$@"\n',
+      '/usr/bin/chromium-headless-shell': DEBIAN_SHELL_WRAPPER,
+      '/usr/lib/chromium/chromium-headless-shell': ELF,
+    });
+    assert.deepEqual(browserBinaries('/ci/browser', shellFs.readHead, shellFs.isExecutable), ['/usr/lib/chromium/chromium-headless-shell']);
+    assert.equal(
+      find({ ...shellFs, explicit: '/ci/browser' }).mode,
+      'shell',
+      'a wrapper named anything around the headless shell is launched as the shell',
+    );
+
+    // Without exec around a script that execs: the inner script is what puppeteer must hold.
+    const noExec = files({
+      '/ci/browser': '#!/bin/sh\n/usr/bin/chromium "$@"\n',
+      '/usr/bin/chromium': DEBIAN_CHROMIUM_WRAPPER,
+      '/usr/lib/chromium/chromium': ELF,
+    });
+    assert.equal(unwrap('/ci/browser', noExec.readHead, noExec.isExecutable), '/usr/bin/chromium');
+  });
+
+  it('a wrapper it cannot read (a name on PATH, a loop) yields no binary rather than a wrong one', () => {
+    const onPath = files({ '/ci/browser': '#!/bin/sh\nexec chromium "$@"\n' });
+    assert.deepEqual(browserBinaries('/ci/browser', onPath.readHead, onPath.isExecutable), []);
+    const loop = files({ '/ci/a-chromium': '#!/bin/sh\nexec /ci/b-chromium "$@"\n', '/ci/b-chromium': '#!/bin/sh\nexec /ci/a-chromium "$@"\n' });
+    assert.deepEqual(browserBinaries('/ci/a-chromium', loop.readHead, loop.isExecutable), []);
+    assert.equal(find({ ...loop, explicit: '/ci/a-chromium' }).path, '/ci/a-chromium');
   });
 });

@@ -55,7 +55,15 @@ describe('loadConfig: defaults', () => {
       botPrefix: '!',
       botLimits: { perChatPerMinute: 10, globalPerMinute: 60, allowedChats: null, groups: true },
       send: { ratePerMinute: 30, burst: 3, chatGapMs: 1_000, maxAttempts: 5 },
-      webhooks: { urls: [], secret: null, events: ['message', 'message.status', 'session.status'], retryBaseMs: 5_000, retryMaxMs: 3_600_000, maxAgeMs: 86_400_000 },
+      media: { maxBytes: 16_777_216, urlAllowPrivate: false, retentionMs: 86_400_000 },
+      webhooks: {
+        urls: [],
+        secret: null,
+        events: ['message', 'message.status', 'session.status'],
+        retryBaseMs: 5_000,
+        retryMaxMs: 3_600_000,
+        maxAgeMs: 86_400_000,
+      },
       database: null,
     });
   });
@@ -120,6 +128,9 @@ describe('loadConfig: every variable', () => {
     PAIRING_CODE_INTERVAL_MS: '60000',
     SEND_RATE_PER_MINUTE: '12',
     SEND_CHAT_GAP_MS: '2500',
+    MEDIA_MAX_BYTES: '5000000',
+    MEDIA_URL_ALLOW_PRIVATE: 'true',
+    MEDIA_RETENTION_HOURS: '2',
     WEBHOOK_URL: 'https://app.example/hooks, http://127.0.0.1:8080/in',
     WEBHOOK_SECRET: WEBHOOK_SECRET,
     WEBHOOK_EVENTS: 'message, session.status',
@@ -162,6 +173,7 @@ describe('loadConfig: every variable', () => {
       botPrefix: '/',
       botLimits: { perChatPerMinute: 5, globalPerMinute: 30, allowedChats: ['15550001111@c.us', '120363012345678901@g.us'], groups: false },
       send: { ratePerMinute: 12, burst: 2, chatGapMs: 2_500, maxAttempts: 5 },
+      media: { maxBytes: 5_000_000, urlAllowPrivate: true, retentionMs: 2 * 3_600_000 },
       webhooks: {
         urls: ['https://app.example/hooks', 'http://127.0.0.1:8080/in'],
         secret: WEBHOOK_SECRET,
@@ -178,7 +190,8 @@ describe('loadConfig: every variable', () => {
     for (const bad of ['mysql://u:hunter2@h/db', 'not a url hunter2', 'postgres:///nohost']) {
       assert.throws(
         () => load({ DATABASE_URL: bad }),
-        (error: Error) => /DATABASE_URL must be a PostgreSQL URL/.test(error.message) && !error.message.includes('hunter2') && !error.message.includes(bad),
+        (error: Error) =>
+          /DATABASE_URL must be a PostgreSQL URL/.test(error.message) && !error.message.includes('hunter2') && !error.message.includes(bad),
         bad,
       );
     }
@@ -186,7 +199,10 @@ describe('loadConfig: every variable', () => {
   });
 
   it('SESSION_BACKUP_INTERVAL_MS is at least a minute; LEASE_TTL_MS at least 3 s', () => {
-    assert.throws(() => load({ DATABASE_URL: 'postgres://h/db', SESSION_BACKUP_INTERVAL_MS: '59999' }), /SESSION_BACKUP_INTERVAL_MS must be a whole number from 60000/);
+    assert.throws(
+      () => load({ DATABASE_URL: 'postgres://h/db', SESSION_BACKUP_INTERVAL_MS: '59999' }),
+      /SESSION_BACKUP_INTERVAL_MS must be a whole number from 60000/,
+    );
     assert.throws(() => load({ DATABASE_URL: 'postgres://h/db', LEASE_TTL_MS: '2999' }), /LEASE_TTL_MS must be a whole number from 3000/);
   });
 
@@ -234,7 +250,18 @@ describe('loadConfig: problems', () => {
       WATCHDOG_INTERVAL_MS: '1.5',
       SHUTDOWN_TIMEOUT_MS: '120000',
     });
-    const names = ['PORT', 'CLIENT_ID', 'ADMIN_TOKEN', 'LOG_LEVEL', 'LOG_FORMAT', 'WEB_CACHE_STRICT', 'WEB_VERSION', 'RECONNECT_BASE_MS', 'WATCHDOG_INTERVAL_MS', 'SHUTDOWN_TIMEOUT_MS'];
+    const names = [
+      'PORT',
+      'CLIENT_ID',
+      'ADMIN_TOKEN',
+      'LOG_LEVEL',
+      'LOG_FORMAT',
+      'WEB_CACHE_STRICT',
+      'WEB_VERSION',
+      'RECONNECT_BASE_MS',
+      'WATCHDOG_INTERVAL_MS',
+      'SHUTDOWN_TIMEOUT_MS',
+    ];
     assert.equal(problems.length, names.length, problems.join('\n'));
     for (const name of names) {
       const problem = problems.find((p) => p.startsWith(name));
@@ -266,7 +293,10 @@ describe('loadConfig: problems', () => {
 
   it('WEB_VERSION_REMOTE_PATH is an http(s) URL with {version}, and needs WEB_VERSION', () => {
     const version = '2.3000.1017054665';
-    assert.equal(load({ WEB_VERSION: version, WEB_VERSION_REMOTE_PATH: 'http://127.0.0.1:8080/{version}.html' }).webVersionRemotePath, 'http://127.0.0.1:8080/{version}.html');
+    assert.equal(
+      load({ WEB_VERSION: version, WEB_VERSION_REMOTE_PATH: 'http://127.0.0.1:8080/{version}.html' }).webVersionRemotePath,
+      'http://127.0.0.1:8080/{version}.html',
+    );
     assert.match(problemsOf({ WEB_VERSION: version, WEB_VERSION_REMOTE_PATH: 'https://archive.example/latest.html' }).join(), /\{version\}/);
     assert.match(problemsOf({ WEB_VERSION: version, WEB_VERSION_REMOTE_PATH: 'file:///etc/{version}' }).join(), /http\(s\) URL/);
     assert.match(problemsOf({ WEB_VERSION_REMOTE_PATH: 'https://archive.example/{version}.html' }).join(), /needs WEB_VERSION/);
@@ -289,7 +319,11 @@ describe('loadConfig: problems', () => {
 
   it('PAIRING_PHONE_NUMBER: a phone number with its country code, said how to fix otherwise', () => {
     for (const bad of ['abc', '0123456789', '12345', '+1 555 000 1111 222 333']) {
-      assert.match(problemsOf({ PAIRING_PHONE_NUMBER: bad }).join(), /PAIRING_PHONE_NUMBER must be the account's phone number with its country code/, bad);
+      assert.match(
+        problemsOf({ PAIRING_PHONE_NUMBER: bad }).join(),
+        /PAIRING_PHONE_NUMBER must be the account's phone number with its country code/,
+        bad,
+      );
     }
     assert.equal(load({ PAIRING_PHONE_NUMBER: '+62 812-3456-7890' }).pairingPhoneNumber, '6281234567890');
   });
