@@ -29,6 +29,7 @@ COPY --from=build --chown=wa-tether /app/node_modules node_modules
 COPY --from=build --chown=wa-tether /app/dist dist
 COPY --chown=wa-tether package.json .puppeteerrc.cjs ./
 COPY --chown=wa-tether public public
+COPY --chown=wa-tether openapi openapi
 COPY scripts/run-browser.sh scripts/
 USER wa-tether
 ENV NODE_ENV=production \
@@ -37,7 +38,8 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
     QR_IN_LOGS=false \
-    CHROMIUM_ARGS=--no-sandbox
+    CHROMIUM_ARGS=--no-sandbox \
+    MALLOC_ARENA_MAX=2
 # Docker's default seccomp profile forbids the user namespaces Chromium's own sandbox is built
 # on, so the browser would not start; the container is the sandbox here. To keep Chromium's as
 # well, run with a seccomp profile that allows unshare/clone and -e CHROMIUM_ARGS=.
@@ -50,4 +52,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
 STOPSIGNAL SIGTERM
 # tini reaps the browser's children; the daemon itself gets the signals (no npm, no sh).
 ENTRYPOINT ["tini", "--"]
-CMD ["node", "--max-semi-space-size=2", "dist/src/main.js"]
+CMD ["node", "--max-semi-space-size=1", "dist/src/main.js"]

@@ -3,7 +3,7 @@
  * one candidate at a time, on the simulated WhatsApp Web. Not part of `npm run bench`.
  *
  *   npx tsx bench/flags.ts --base before --cumulative --runs 3 --stability 10
- *       the README table: from the daemon's original flags, each candidate in
+ *       the table in docs/performance.md: from the daemon's original flags, each candidate in
  *       turn against the set kept so far; kept when it saves at least --keep-mib (2) MiB of
  *       PSS, no anon+shmem, and messaging still works; then 10 stability cycles of the result
  *   npx tsx bench/flags.ts --only 'without --single-process'    one candidate vs today's set
@@ -74,7 +74,7 @@ const CANDIDATES: readonly Candidate[] = [
 const BASES: Record<string, readonly string[]> = {
   /** What the daemon passes today (as root). */
   daemon: [...BASE_CHROMIUM_ARGS, '--no-sandbox'],
-  /** The daemon's original flags: the start of the cumulative sweep in the README. */
+  /** The daemon's original flags: the start of the cumulative sweep in docs/performance.md. */
   before: [...HYGIENE_CHROMIUM_ARGS, '--no-sandbox'],
   /** The library's defaults. */
   bare: ['--no-sandbox'],
@@ -119,7 +119,21 @@ async function main(): Promise<void> {
     log(`browser: ${ctx.browsers[browser]}; base: ${base.join(' ')}`);
 
     const rows: string[][] = [
-      ['candidate', 'PSS MiB', 'Δ PSS', 'USS MiB', 'Δ USS', 'anon MiB', 'Δ anon', 'RSS MiB', 'procs', 'ready ms', 'ping ok', values.cumulative ? 'kept' : '', 'roles (PSS MiB)'],
+      [
+        'candidate',
+        'PSS MiB',
+        'Δ PSS',
+        'USS MiB',
+        'Δ USS',
+        'anon MiB',
+        'Δ anon',
+        'RSS MiB',
+        'procs',
+        'ready ms',
+        'ping ok',
+        values.cumulative ? 'kept' : '',
+        'roles (PSS MiB)',
+      ],
     ];
     for (const candidate of candidates) {
       const flags = applyCandidate(base, candidate);
@@ -235,7 +249,16 @@ function applyCandidate(base: readonly string[], candidate: Candidate): string[]
   return [...base.filter((flag) => !(candidate.remove ?? []).includes(flag)), ...(candidate.add ?? [])];
 }
 
-function aggregate(runs: readonly Measured[]): { pss: number; uss: number; rss: number; anon: number; procs: number; readyMs: number; ping: string; roles: string } {
+function aggregate(runs: readonly Measured[]): {
+  pss: number;
+  uss: number;
+  rss: number;
+  anon: number;
+  procs: number;
+  readyMs: number;
+  ping: string;
+  roles: string;
+} {
   const ok = runs.filter((r) => r.memory !== null);
   const pick = (f: (m: TreeMemory) => number): number => median(ok.map((r) => f(r.memory as TreeMemory)));
   const byPss = [...ok].sort((a, b) => (a.memory?.pss ?? 0) - (b.memory?.pss ?? 0));
@@ -254,7 +277,21 @@ function aggregate(runs: readonly Measured[]): { pss: number; uss: number; rss: 
 
 function row(name: string, a: ReturnType<typeof aggregate>, b: ReturnType<typeof aggregate>, kept: string): string[] {
   const delta = (x: number, y: number): string => (a === b ? '' : `${x - y >= 0 ? '+' : ''}${mib(x - y)}`);
-  return [name, String(mib(a.pss)), delta(a.pss, b.pss), String(mib(a.uss)), delta(a.uss, b.uss), String(mib(a.anon)), delta(a.anon, b.anon), String(mib(a.rss)), String(a.procs), String(Math.round(a.readyMs)), a.ping, kept, a.roles];
+  return [
+    name,
+    String(mib(a.pss)),
+    delta(a.pss, b.pss),
+    String(mib(a.uss)),
+    delta(a.uss, b.uss),
+    String(mib(a.anon)),
+    delta(a.anon, b.anon),
+    String(mib(a.rss)),
+    String(a.procs),
+    String(Math.round(a.readyMs)),
+    a.ping,
+    kept,
+    a.roles,
+  ];
 }
 
 function summary(m: Measured): string {

@@ -18,8 +18,6 @@
  * after which this machine's DAMON reclaim pages out idle file pages.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { botAndGrowth } from './lib/bot-growth';
 import { Cleanup } from './lib/cleanup';
@@ -29,9 +27,11 @@ import { httpLoad } from './lib/http-load';
 import { messagingLatency } from './lib/messaging';
 import { browserTable } from './lib/browser-table';
 import { pairTemplate } from './lib/pairing';
+import { formatMedia, mediaSection } from './lib/media';
 import { formatPostgres, postgresJson, postgresSection } from './lib/postgres';
-import { readyRuns } from './lib/ready-runs';
+import { formatReady, readyRuns } from './lib/ready-runs';
 import { type BenchOptions, report } from './lib/report';
+import { parseEnv, renderRuntimeEnv, renderStartFlags } from './lib/start-flags';
 
 const HELP = `Usage: npm run bench -- [options]
   --runs N            ready-state runs per contender, rotating (default 5; --quick 2)
@@ -54,7 +54,10 @@ const HELP = `Usage: npm run bench -- [options]
                       (default: those of render.yaml's startCommand, i.e. what Render runs)
   --lease-ttl-ms MS   LEASE_TTL_MS for section 9's crash takeover (default 30000, the daemon's; --quick 6000)
   --only postgres     only section 9 (PostgreSQL), about 2 minutes
+  --only media        only section 10 (5 MiB images to the phone, the PSS peak of a 16 MiB send), about 1 minute
   --only growth       only sections 5-6 (bot latency and growth)
+  --only ready        only sections 1-3 (ready-state memory, restored start, idle CPU), with the ratios
+  --daemon-env='K=V ...'  environment for the daemon (default: what render.yaml sets for the runtime, e.g. MALLOC_ARENA_MAX)
   --skip-build        use dist/ as it is
   --quick             fewer runs and shorter loads, for a smoke test of the bench itself
 `;
@@ -79,6 +82,7 @@ async function main(): Promise<void> {
       incoming: { type: 'string' },
       'incoming-rate': { type: 'string', default: '20' },
       'node-flags': { type: 'string' },
+      'daemon-env': { type: 'string' },
       'lease-ttl-ms': { type: 'string' },
       only: { type: 'string' },
       'skip-build': { type: 'boolean', default: false },
@@ -96,7 +100,8 @@ async function main(): Promise<void> {
     if (!Number.isFinite(n) || n < 0) throw new Error(`not a number: ${value}`);
     return n;
   };
-  const nodeFlags = values['node-flags'] === undefined ? renderStartFlags() : splitFlags(values['node-flags']);
+  const daemonEnv = values['daemon-env'] === undefined ? renderRuntimeEnv() : parseEnv(values['daemon-env']);
+  const nodeFlags = values['node-flags'] === undefined ? renderStartFlags() : values['node-flags'].split(/\s+/).filter((f) => f.length > 0);
   const options: BenchOptions = {
     runs: Math.max(1, num(values.runs, 5, 2)),
     settleMs: num(values['settle-ms'], 20_000, 5_000),
@@ -127,8 +132,14 @@ async function main(): Promise<void> {
   try {
     if (!values['skip-build']) build();
     const dirs = await BenchDirs.create(cleanup);
-    const ctx: BenchContext = { cleanup, dirs, browsers, daemonNodeFlags: nodeFlags };
-    log(`daemon: node ${[...nodeFlags, 'dist/src/main.js'].join(' ')} on ${browsers.shell}; bare: node bench/bare-client.cjs on ${browsers.full} (library defaults) and on the shell with the daemon's flags; ${chromiumVersion(browsers.full)}`);
+    const ctx: BenchContext = { cleanup, dirs, browsers, daemonNodeFlags: nodeFlags, daemonEnv };
+    log(
+      `daemon: ${Object.entries(daemonEnv)
+        .map(([k, v]) => `${k}=${v} `)
+        .join(
+          '',
+        )}node ${[...nodeFlags, 'dist/src/main.js'].join(' ')} on ${browsers.shell}; bare: node bench/bare-client.cjs on ${browsers.full} (library defaults) and on the shell with the daemon's flags; ${chromiumVersion(browsers.full)}`,
+    );
 
     const postgresOptions = {
       leaseTtlMs: num(values['lease-ttl-ms'], 30_000, 6_000),
@@ -137,30 +148,66 @@ async function main(): Promise<void> {
       sendRatePerSec: options.sendRate,
       log,
     };
+    const mediaOptions = { sends: quick ? 5 : 20, settleMs: options.settleMs, log };
     if (values.only === 'growth') {
       const template = await pairTemplate(ctx, 'daemon');
       const control = await pairTemplate(ctx, 'bare-shell');
       log(`5-6. bot latency (${options.messages} x !ping at ${options.msgRate}/s) and growth (${options.reconnects} reconnects)`);
-      const bot = await botAndGrowth(ctx, { template, controlTemplate: control, messages: options.messages, ratePerSec: options.msgRate, reconnects: options.reconnects, settleMs: options.growthSettleMs, log });
+      const bot = await botAndGrowth(ctx, {
+        template,
+        controlTemplate: control,
+        messages: options.messages,
+        ratePerSec: options.msgRate,
+        reconnects: options.reconnects,
+        settleMs: options.growthSettleMs,
+        log,
+      });
       const mibOf = (m: { pss: number; anon: number }): string => `PSS ${(m.pss / 2 ** 20).toFixed(1)} anon ${(m.anon / 2 ** 20).toFixed(1)}`;
       process.stdout.write(
         `growth: first ready ${mibOf(bot.atReady)}; after ${Math.floor(options.reconnects / 2)} reconnects ${mibOf(bot.halfReconnects)}; after ${options.reconnects} ${mibOf(bot.afterReconnects)}; ${bot.reconnectsOk}/${bot.reconnects} back to ready\n`,
       );
       return;
     }
+    if (values.only === 'media') {
+      const template = await pairTemplate(ctx, 'daemon');
+      log(`10. media: ${mediaOptions.sends} x 5 MiB image API -> phone, then one 16 MiB document with the tree's PSS sampled`);
+      const section = await mediaSection(ctx, { ...mediaOptions, template });
+      process.stdout.write(`${formatMedia(section)}\n${JSON.stringify({ elapsedSec: Math.round((Date.now() - started) / 1000), media: section })}\n`);
+      return;
+    }
+    if (values.only === 'ready') {
+      log('pairing one profile per contender (QR, scan, ready, stop)...');
+      const templates = {
+        daemon: await pairTemplate(ctx, 'daemon'),
+        bare: await pairTemplate(ctx, 'bare'),
+        'bare-shell': await pairTemplate(ctx, 'bare-shell'),
+      };
+      log(`1-3. ready-state memory, restored start, idle CPU: ${options.runs} runs each, rotating, settle ${options.settleMs} ms`);
+      const ready = await readyRuns(ctx, { runs: options.runs, settleMs: options.settleMs, idleMs: options.idleMs, templates, log });
+      process.stdout.write(`${formatReady(ready)}\n`);
+      return;
+    }
     if (values.only !== undefined) {
-      if (values.only !== 'postgres') throw new Error(`--only takes "postgres" or "growth" (got "${values.only}")`);
+      if (values.only !== 'postgres') throw new Error(`--only takes "postgres", "growth", "media" or "ready" (got "${values.only}")`);
       const template = await pairTemplate(ctx, 'daemon');
       log('9. PostgreSQL: saves, a host move, a handover, a crash takeover, sends, memory');
       const section = await postgresSection(ctx, { ...postgresOptions, template });
-      process.stdout.write(`${formatPostgres(section)}\n${JSON.stringify({ elapsedSec: Math.round((Date.now() - started) / 1000), postgres: postgresJson(section) })}\n`);
+      process.stdout.write(
+        `${formatPostgres(section)}\n${JSON.stringify({ elapsedSec: Math.round((Date.now() - started) / 1000), postgres: postgresJson(section) })}\n`,
+      );
       return;
     }
 
     log('pairing one profile per contender (QR, scan, ready, stop)...');
-    const templates = { daemon: await pairTemplate(ctx, 'daemon'), bare: await pairTemplate(ctx, 'bare'), 'bare-shell': await pairTemplate(ctx, 'bare-shell') };
+    const templates = {
+      daemon: await pairTemplate(ctx, 'daemon'),
+      bare: await pairTemplate(ctx, 'bare'),
+      'bare-shell': await pairTemplate(ctx, 'bare-shell'),
+    };
 
-    log(`1-3. ready-state memory, restored start, health, idle CPU: ${options.runs} runs each, rotating, settle ${options.settleMs} ms, idle window ${options.idleMs} ms`);
+    log(
+      `1-3. ready-state memory, restored start, health, idle CPU: ${options.runs} runs each, rotating, settle ${options.settleMs} ms, idle window ${options.idleMs} ms`,
+    );
     const ready = await readyRuns(ctx, { runs: options.runs, settleMs: options.settleMs, idleMs: options.idleMs, templates, log });
 
     log(`4. HTTP under load: ${options.loadRounds} rounds of ${options.loadSec} s per target, ${options.connections} connections`);
@@ -186,7 +233,9 @@ async function main(): Promise<void> {
       log,
     });
 
-    log(`7. messaging: ${options.sends} API sends at ${options.sendRate}/s to delivery; ${options.incoming} incoming at ${options.incomingRate}/s to the webhook`);
+    log(
+      `7. messaging: ${options.sends} API sends at ${options.sendRate}/s to delivery; ${options.incoming} incoming at ${options.incomingRate}/s to the webhook`,
+    );
     const messaging = await messagingLatency(ctx, {
       template: templates.daemon,
       sends: options.sends,
@@ -202,8 +251,21 @@ async function main(): Promise<void> {
     log('9. PostgreSQL: saves, a host move, a handover, a crash takeover, sends, memory');
     const postgres = await postgresSection(ctx, { ...postgresOptions, template: templates.daemon });
 
-    const output = report({ options, ready, http, bot, messaging, postgres, browserTable: browsers8, elapsedSec: (Date.now() - started) / 1000, chromium: chromiumVersion(browsers.full) });
-    process.stdout.write(output);
+    log(`10. media: ${mediaOptions.sends} x 5 MiB image API -> phone, then one 16 MiB document with the tree's PSS sampled`);
+    const media = await mediaSection(ctx, { ...mediaOptions, template: templates.daemon });
+
+    const output = report({
+      options,
+      ready,
+      http,
+      bot,
+      messaging,
+      postgres,
+      browserTable: browsers8,
+      elapsedSec: (Date.now() - started) / 1000,
+      chromium: chromiumVersion(browsers.full),
+    });
+    process.stdout.write(`${output}\n${formatMedia(media)}\n${JSON.stringify({ media })}\n`);
   } finally {
     await cleanup.runAll();
   }
@@ -215,23 +277,9 @@ function build(): void {
   if (result.status !== 0) throw new Error('npm run build failed; fix the build (or pass --skip-build to use dist/ as it is)');
 }
 
-/** The node flags of render.yaml's `startCommand: node [flags] dist/src/main.js`, so the bench runs what Render runs. */
-function renderStartFlags(): string[] {
-  const file = path.join(REPO_ROOT, 'render.yaml');
-  const command = existsSync(file) ? /^\s*startCommand:\s*(.+)$/m.exec(readFileSync(file, 'utf8'))?.[1] : undefined;
-  const words = splitFlags((command ?? '').replace(/^["']|["']$/g, ''));
-  const nodeAt = words.indexOf('node');
-  const mainAt = words.findIndex((w) => w.endsWith('dist/src/main.js'));
-  return nodeAt !== -1 && mainAt > nodeAt ? words.slice(nodeAt + 1, mainAt) : [];
-}
-
 function chromiumVersion(chromePath: string): string {
   const result = spawnSync(chromePath, ['--version'], { encoding: 'utf8', timeout: 10_000 });
   return (result.stdout ?? '').trim() || 'unknown';
-}
-
-function splitFlags(value: string): string[] {
-  return value.split(/\s+/).filter((f) => f.length > 0);
 }
 
 function log(line: string): void {

@@ -23,7 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { findProfileProcesses } from '../../src/chromium/chromium-processes';
 import { SimPhone } from '../../test/sim';
 import { type BenchContext, type DaemonRun, startContender, startDaemon } from './contenders';
-import { NodeInspector } from './node-inspector';
+import { NodeInspector } from '../../test/support/node-inspector';
 import { describeRoles, type TreeMemory } from './memory';
 import { sampleMemory } from './sample';
 import { median, percentile } from './stats';
@@ -231,12 +231,7 @@ async function pingAtRate(phone: SimPhone, count: number, rate: number): Promise
   return latencies;
 }
 
-async function reconnectCycles(
-  daemon: DaemonRun,
-  from: number,
-  to: number,
-  log: (line: string) => void,
-): Promise<{ times: number[] }> {
+async function reconnectCycles(daemon: DaemonRun, from: number, to: number, log: (line: string) => void): Promise<{ times: number[] }> {
   const times: number[] = [];
   for (let i = from; i <= to; i++) {
     const readyBefore = daemon.countState('ready');

@@ -33,9 +33,13 @@ function start(ctx: BenchContext, setup: BrowserSetup, authPath: string): BareRu
   return startBare(ctx, authPath, { browser: setup.browser, ...(setup.flags === 'library defaults' ? {} : { chromiumArgs: DAEMON_FLAGS }) });
 }
 
-export async function browserTable(ctx: BenchContext, options: { runs: number; settleMs: number; log: (line: string) => void }): Promise<BrowserRow[]> {
+export async function browserTable(
+  ctx: BenchContext,
+  options: { runs: number; settleMs: number; log: (line: string) => void },
+): Promise<BrowserRow[]> {
   const templates = [];
-  for (const setup of SETUPS) templates.push(await pairTemplate(ctx, setup.browser === 'full' ? 'bare' : 'bare-shell', (authPath) => start(ctx, setup, authPath)));
+  for (const setup of SETUPS)
+    templates.push(await pairTemplate(ctx, setup.browser === 'full' ? 'bare' : 'bare-shell', (authPath) => start(ctx, setup, authPath)));
   const samples = SETUPS.map(() => ({ pss: [] as number[], processes: [] as number[], readyMs: [] as number[] }));
   for (let i = 0; i < options.runs; i++) {
     for (let k = 0; k < SETUPS.length; k++) {
@@ -50,7 +54,9 @@ export async function browserTable(ctx: BenchContext, options: { runs: number; s
         sample?.pss.push(memory.pss);
         sample?.processes.push(memory.processes.length);
         sample?.readyMs.push(readyMs);
-        options.log(`  ${setup.browser} / ${setup.flags}: PSS ${(memory.pss / 2 ** 20).toFixed(1)} MiB in ${memory.processes.length} processes, ready ${Math.round(readyMs)} ms`);
+        options.log(
+          `  ${setup.browser} / ${setup.flags}: PSS ${(memory.pss / 2 ** 20).toFixed(1)} MiB in ${memory.processes.length} processes, ready ${Math.round(readyMs)} ms`,
+        );
       } finally {
         await run.stop();
         await endLeftovers(run.profileDir);

@@ -8,7 +8,6 @@
  * (test/support/daemon.ts).
  */
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +18,7 @@ import { chromiumArgs } from '../../src/chromium/chromium-flags';
 import { findBrowser } from '../../src/config/find-browser';
 import type { Cleanup } from './cleanup';
 import { type BenchDirs, CLIENT_ID as BENCH_CLIENT_ID, profileDirOf } from './dirs';
+import { childEnv } from '../../test/support/child-env';
 
 export { ADMIN_TOKEN, REPO_ROOT };
 const START_TIMEOUT_MS = 60_000;
@@ -39,6 +39,8 @@ export interface BenchContext {
   readonly browsers: BenchBrowsers;
   /** Node flags of the production start command (render.yaml `startCommand`). */
   readonly daemonNodeFlags: readonly string[];
+  /** Environment the production start sets besides the configuration (render.yaml's `envVars` of that kind). */
+  readonly daemonEnv?: Readonly<Record<string, string>>;
 }
 
 export interface Contender {
@@ -117,7 +119,7 @@ export async function startDaemon(ctx: BenchContext, authPath: string, options: 
       // Every setting but what the bench must set is the production default.
       timings: 'production',
       // The phone (pairing, pings, reconnect cycles) attaches through a DevTools port.
-      env: { CHROME_PATH: ctx.browsers.shell, LOG_LEVEL: 'info', CHROMIUM_ARGS: PHONE_PORT_ARG, ...options.env },
+      env: { ...ctx.daemonEnv, CHROME_PATH: ctx.browsers.shell, LOG_LEVEL: 'info', CHROMIUM_ARGS: PHONE_PORT_ARG, ...options.env },
       waitForHttp: false,
       cleanup: ctx.cleanup,
     },
@@ -195,8 +197,7 @@ export function startBare(ctx: BenchContext, authPath: string, options: BareOpti
   const browser = options.browser ?? 'full';
   const chromiumArgs = options.chromiumArgs;
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? os.tmpdir(),
+    ...childEnv(),
     BENCH_CLIENT_ID: BENCH_CLIENT_ID,
     BENCH_AUTH_PATH: authPath,
     BENCH_CACHE_PATH: ctx.dirs.cachePath,

@@ -6,7 +6,7 @@
 import { cp, mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { sessionPaths } from '../../src/storage/session-paths';
+import { sessionPaths } from '../../src/config/session-paths';
 import { writeSimPage } from '../../test/sim';
 import { CLIENT_ID } from '../../test/support/daemon';
 import { endLeftovers } from '../../test/support/leftovers';

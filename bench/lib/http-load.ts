@@ -17,6 +17,7 @@ import { Child } from '../../test/support/child-process';
 import { ADMIN_TOKEN, type BenchContext, REPO_ROOT, startDaemon } from './contenders';
 import { plantProfile, profileDirOf } from './dirs';
 import { median, percentile } from './stats';
+import { childEnv } from '../../test/support/child-env';
 
 export interface LoadResult {
   readonly target: string;
@@ -78,13 +79,13 @@ export async function httpLoad(ctx: BenchContext, options: HttpOptions): Promise
   const bare = Child.spawn({
     name: 'bare express',
     args: [path.join(REPO_ROOT, 'bench', 'bare-express.cjs')],
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    env: childEnv(),
     cwd: REPO_ROOT,
     cleanup: ctx.cleanup,
   });
   try {
     await daemon.waitForReady();
-    const barePort = Number(JSON.parse((await bare.waitForLine(/^\{"port"/, 10_000)).text).port);
+    const barePort = Number((JSON.parse((await bare.waitForLine(/^\{"port"/, 10_000)).text) as { port: unknown }).port);
     const statusBefore = await waitForWalk(daemon, options.bytes);
 
     const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -159,9 +160,8 @@ function combine(rounds: readonly LoadResult[]): LoadResult {
 async function load(target: string, url: string, options: HttpOptions, headers: Record<string, string>): Promise<LoadResult> {
   const latencies: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      { url, headers, connections: options.connections, duration: options.durationSec },
-      (error, res) => (error ? reject(error) : resolve(res)),
+    const instance = autocannon({ url, headers, connections: options.connections, duration: options.durationSec }, (error, res) =>
+      error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(res),
     );
     instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
       if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
@@ -188,7 +188,13 @@ async function load(target: string, url: string, options: HttpOptions, headers: 
  * is handed to the agent, so a request that waits for a free connection counts its wait;
  * the generator's own timer jitter (about 1 ms) is not counted.
  */
-export async function steadyLoad(target: string, url: string, rate: number, durationSec: number, headers: Record<string, string>): Promise<LoadResult> {
+export async function steadyLoad(
+  target: string,
+  url: string,
+  rate: number,
+  durationSec: number,
+  headers: Record<string, string>,
+): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   const total = Math.round(rate * durationSec);
   const interval = 1000 / rate;

@@ -166,10 +166,7 @@ async function listProcesses(): Promise<ProcInfo[]> {
       .filter((n) => /^\d+$/.test(n))
       .map(async (name): Promise<ProcInfo | null> => {
         const pid = Number(name);
-        const [stat, cmdline] = await Promise.all([
-          readProcStat(pid),
-          readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => null),
-        ]);
+        const [stat, cmdline] = await Promise.all([readProcStat(pid), readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => null)]);
         if (stat === null || cmdline === null || stat.state === 'Z') return null;
         const args = cmdline.split('\0');
         while (args.at(-1) === '') args.pop();

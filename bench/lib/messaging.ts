@@ -49,16 +49,26 @@ export async function messagingLatency(ctx: BenchContext, options: MessagingOpti
   const receiver = await WebhookReceiver.start();
   const secret = `whsec_${randomBytes(32).toString('base64')}`;
   const daemon = await startDaemon(ctx, authPath, {
-    env: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: secret, WEBHOOK_EVENTS: 'message', SEND_RATE_PER_MINUTE: String(SEND_BUDGET_PER_MINUTE), SEND_CHAT_GAP_MS: '0' },
+    env: {
+      WEBHOOK_URL: receiver.url,
+      WEBHOOK_SECRET: secret,
+      WEBHOOK_EVENTS: 'message',
+      SEND_RATE_PER_MINUTE: String(SEND_BUDGET_PER_MINUTE),
+      SEND_CHAT_GAP_MS: '0',
+    },
   });
   try {
     await daemon.waitForReady();
     const phone = await SimPhone.attach(daemon.profileDir, { timeoutMs: 30_000 });
     try {
       const sends = await apiSends(daemon.url('/api/messages'), phone, options.sends, options.sendRatePerSec);
-      options.log(`  API sends: ${sends.done}/${sends.count} at ${sends.ratePerSec} msg/s: p50 ${sends.p50Ms.toFixed(1)} ms, p99 ${sends.p99Ms.toFixed(1)} ms`);
+      options.log(
+        `  API sends: ${sends.done}/${sends.count} at ${sends.ratePerSec} msg/s: p50 ${sends.p50Ms.toFixed(1)} ms, p99 ${sends.p99Ms.toFixed(1)} ms`,
+      );
       const webhooks = await incomingToWebhook(receiver, phone, options.incoming, options.incomingRatePerSec);
-      options.log(`  webhooks: ${webhooks.done}/${webhooks.count} at ${webhooks.ratePerSec} msg/s: p50 ${webhooks.p50Ms.toFixed(1)} ms, p99 ${webhooks.p99Ms.toFixed(1)} ms`);
+      options.log(
+        `  webhooks: ${webhooks.done}/${webhooks.count} at ${webhooks.ratePerSec} msg/s: p50 ${webhooks.p50Ms.toFixed(1)} ms, p99 ${webhooks.p99Ms.toFixed(1)} ms`,
+      );
       return { sends, webhooks, sendBudgetPerMinute: SEND_BUDGET_PER_MINUTE };
     } finally {
       await phone.detach();

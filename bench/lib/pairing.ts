@@ -9,7 +9,8 @@ import { type BareRun, type BenchContext, type ContenderKind, type DaemonRun, st
 /** A paired profile for `kind`, or for a bare client started by `start` (the flag sweep's). */
 export async function pairTemplate(ctx: BenchContext, kind: ContenderKind, start?: (authPath: string) => BareRun): Promise<string> {
   const authPath = await ctx.dirs.newAuthPath(`template-${kind}`);
-  const run: DaemonRun | BareRun = kind === 'daemon' ? await startDaemon(ctx, authPath) : (start ?? ((a: string) => startContender(ctx, kind, a)))(authPath);
+  const run: DaemonRun | BareRun =
+    kind === 'daemon' ? await startDaemon(ctx, authPath) : (start ?? ((a: string) => startContender(ctx, kind, a)))(authPath);
   try {
     if (run.kind === 'daemon') await run.waitForState('qr');
     else await run.waitForEvent('qr');

@@ -57,10 +57,19 @@ export async function postgresSection(ctx: BenchContext, options: PostgresOption
   const pg = await TestPostgres.start();
   ctx.cleanup.add('stop the bench PostgreSQL', () => pg.destroy());
   const url = await pg.createDatabase('bench');
-  const env = { DATABASE_URL: url, LEASE_TTL_MS: String(options.leaseTtlMs), SEND_RATE_PER_MINUTE: String(SEND_BUDGET_PER_MINUTE), SEND_CHAT_GAP_MS: '0' };
+  const env = {
+    DATABASE_URL: url,
+    LEASE_TTL_MS: String(options.leaseTtlMs),
+    SEND_RATE_PER_MINUTE: String(SEND_BUDGET_PER_MINUTE),
+    SEND_CHAT_GAP_MS: '0',
+  };
   const running: DaemonRun[] = [];
   const start = async (authPath: string, withDatabase = true): Promise<DaemonRun> => {
-    const run = await startDaemon(ctx, authPath, withDatabase ? { env } : { env: { SEND_RATE_PER_MINUTE: String(SEND_BUDGET_PER_MINUTE), SEND_CHAT_GAP_MS: '0' } });
+    const run = await startDaemon(
+      ctx,
+      authPath,
+      withDatabase ? { env } : { env: { SEND_RATE_PER_MINUTE: String(SEND_BUDGET_PER_MINUTE), SEND_CHAT_GAP_MS: '0' } },
+    );
     running.push(run);
     return run;
   };
@@ -81,7 +90,9 @@ export async function postgresSection(ctx: BenchContext, options: PostgresOption
 
     await sleep(options.settleMs);
     const pgPss = (await measureTree(first.child.pid, [first.profileDir])).pss;
-    options.log(`  PSS: ${mib(pgPss)} MiB with DATABASE_URL, ${mib(sqlitePss)} MiB without; start to ready without it ${Math.round(sqliteReadyMs)} ms`);
+    options.log(
+      `  PSS: ${mib(pgPss)} MiB with DATABASE_URL, ${mib(sqlitePss)} MiB without; start to ready without it ${Math.round(sqliteReadyMs)} ms`,
+    );
     const phone = await SimPhone.attach(first.profileDir, { timeoutMs: 30_000 });
     let sends: Latencies;
     try {
@@ -90,7 +101,6 @@ export async function postgresSection(ctx: BenchContext, options: PostgresOption
       await phone.detach();
     }
     options.log(`  API sends through PostgreSQL: ${sends.done}/${sends.count}, p50 ${sends.p50Ms.toFixed(1)} ms, p99 ${sends.p99Ms.toFixed(1)} ms`);
-
 
     // A standby beside the holder; SIGTERM the holder: the standby takes over.
     const second = await start(await ctx.dirs.newAuthPath('pg-second'));
@@ -180,8 +190,14 @@ export function formatPostgres(section: PostgresSection): string {
     ['spawn to ready: same profile without DATABASE_URL (SQLite)', `${ms(section.sqliteReadyMs)} ms`],
     ['SIGTERM to the holder -> the standby ready', `${ms(section.handoverMs)} ms`],
     [`kill -9 of the holder -> the standby ready (LEASE_TTL_MS=${section.leaseTtlMs})`, `${ms(section.crashTakeoverMs)} ms`],
-    [`POST /api/messages -> simulator outbox (${section.sends.ratePerSec}/s)`, `${section.sends.done}/${section.sends.count}, p50 ${section.sends.p50Ms.toFixed(1)} ms, p99 ${section.sends.p99Ms.toFixed(1)} ms`],
-    ['ready-state PSS with / without DATABASE_URL', `${mib(section.pss.postgres)} / ${mib(section.pss.sqlite)} MiB = ${(section.pss.postgres / section.pss.sqlite).toFixed(3)}x`],
+    [
+      `POST /api/messages -> simulator outbox (${section.sends.ratePerSec}/s)`,
+      `${section.sends.done}/${section.sends.count}, p50 ${section.sends.p50Ms.toFixed(1)} ms, p99 ${section.sends.p99Ms.toFixed(1)} ms`,
+    ],
+    [
+      'ready-state PSS with / without DATABASE_URL',
+      `${mib(section.pss.postgres)} / ${mib(section.pss.sqlite)} MiB = ${(section.pss.postgres / section.pss.sqlite).toFixed(3)}x`,
+    ],
   ];
   return `9. PostgreSQL (DATABASE_URL; a real server on loopback)\n${table(rows)}`;
 }

@@ -75,3 +75,22 @@ async function measureRun(run: Contender, healthMs: Promise<number | null>, opti
 function mibText(bytes: number): string {
   return (bytes / 2 ** 20).toFixed(1);
 }
+
+/** The median of each contender's ready-state PSS, and the daemon's ratio to each bare client. */
+export function formatReady(runs: readonly ReadyRun[]): string {
+  const medianPss = (kind: ContenderKind): number => {
+    const values = runs
+      .filter((r) => r.kind === kind)
+      .map((r) => r.memory.pss)
+      .sort((a, b) => a - b);
+    return values[Math.floor(values.length / 2)] ?? NaN;
+  };
+  const daemon = medianPss('daemon');
+  const bare = medianPss('bare');
+  const shell = medianPss('bare-shell');
+  return [
+    `ready-state PSS (medians of ${runs.length / KINDS.length} runs): daemon ${mibText(daemon)}, bare ${mibText(bare)}, bare shell ${mibText(shell)} MiB`,
+    `daemon / bare (library defaults, full Chromium): ${(daemon / bare).toFixed(3)}x (target <= 0.45x)`,
+    `daemon / bare shell (the daemon's flags): ${(daemon / shell).toFixed(3)}x`,
+  ].join('\n');
+}

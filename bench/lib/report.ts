@@ -62,7 +62,12 @@ const TARGET = {
 
 type Metric = keyof Smaps;
 const METRICS: readonly Metric[] = ['pss', 'uss', 'rss', 'anon'];
-const METRIC_NAMES: Record<Metric, string> = { pss: 'PSS MiB', uss: 'USS MiB (private)', rss: 'RSS MiB (over-counts shared)', anon: 'anon+shmem PSS MiB' };
+const METRIC_NAMES: Record<Metric, string> = {
+  pss: 'PSS MiB',
+  uss: 'USS MiB (private)',
+  rss: 'RSS MiB (over-counts shared)',
+  anon: 'anon+shmem PSS MiB',
+};
 
 export function report(input: ReportInput): string {
   const { options, ready, http, bot, messaging } = input;
@@ -99,14 +104,49 @@ export function report(input: ReportInput): string {
   const statusNeverWalks = http.checkedAtDistinct <= allowedCheckedAt && http.status.p50Ms < http.walkMs;
 
   const verdicts: Array<[string, string, string, boolean]> = [
-    ['ready-state PSS vs bare client (defaults, full Chromium)', `${fmt(memory.pss.ratio, 3)}x (${memory.pss.daemon} vs ${memory.pss.bare} MiB)`, `<= ${TARGET.pssRatio}x`, memory.pss.ratio <= TARGET.pssRatio],
-    ['ready-state PSS vs bare client (shell, same flags)', `${fmt(memory.pss.shellRatio, 3)}x (${memory.pss.daemon} vs ${memory.pss.bareShell} MiB)`, `<= ${TARGET.shellPssRatio}x`, memory.pss.shellRatio <= TARGET.shellPssRatio],
-    ['restored start to ready vs bare', `${fmt(ratio(readyD, readyB), 3)}x (${Math.round(readyD)} vs ${Math.round(readyB)} ms)`, `<= ${TARGET.readyRatio}x`, ratio(readyD, readyB) <= TARGET.readyRatio],
-    ['idle CPU vs bare', `${fmt(ratio(idleD, idleB), 3)}x (${fmt(idleD, 2)} vs ${fmt(idleB, 2)} CPU s/min)`, `<= ${TARGET.idleRatio}x`, ratio(idleD, idleB) <= TARGET.idleRatio],
+    [
+      'ready-state PSS vs bare client (defaults, full Chromium)',
+      `${fmt(memory.pss.ratio, 3)}x (${memory.pss.daemon} vs ${memory.pss.bare} MiB)`,
+      `<= ${TARGET.pssRatio}x`,
+      memory.pss.ratio <= TARGET.pssRatio,
+    ],
+    [
+      'ready-state PSS vs bare client (shell, same flags)',
+      `${fmt(memory.pss.shellRatio, 3)}x (${memory.pss.daemon} vs ${memory.pss.bareShell} MiB)`,
+      `<= ${TARGET.shellPssRatio}x`,
+      memory.pss.shellRatio <= TARGET.shellPssRatio,
+    ],
+    [
+      'restored start to ready vs bare',
+      `${fmt(ratio(readyD, readyB), 3)}x (${Math.round(readyD)} vs ${Math.round(readyB)} ms)`,
+      `<= ${TARGET.readyRatio}x`,
+      ratio(readyD, readyB) <= TARGET.readyRatio,
+    ],
+    [
+      'idle CPU vs bare',
+      `${fmt(ratio(idleD, idleB), 3)}x (${fmt(idleD, 2)} vs ${fmt(idleB, 2)} CPU s/min)`,
+      `<= ${TARGET.idleRatio}x`,
+      ratio(idleD, idleB) <= TARGET.idleRatio,
+    ],
     ['process start to /api/health 200', `${Math.round(healthMs)} ms`, `<= ${TARGET.healthMs} ms`, healthMs <= TARGET.healthMs],
-    [`/api/health p99 at ${options.rate} req/s`, `${fmt(http.healthAtRate.p99Ms, 2)} ms`, `<= ${TARGET.healthP99Ms} ms`, http.healthAtRate.p99Ms <= TARGET.healthP99Ms && http.healthAtRate.errors === 0],
-    ['/api/health throughput vs bare route', `${fmt(ratio(http.health.rps, http.bare.rps), 3)}x (${Math.round(http.health.rps)} vs ${Math.round(http.bare.rps)} req/s)`, `>= ${TARGET.throughputRatio}x`, ratio(http.health.rps, http.bare.rps) >= TARGET.throughputRatio],
-    ['status route never walks the profile', `${http.checkedAtDistinct} checkedAt in ${http.checkedAtProbes} probes; p50 ${fmt(http.status.p50Ms, 2)} ms vs one walk ${Math.round(http.walkMs)} ms`, `<= ${allowedCheckedAt} checkedAt`, statusNeverWalks],
+    [
+      `/api/health p99 at ${options.rate} req/s`,
+      `${fmt(http.healthAtRate.p99Ms, 2)} ms`,
+      `<= ${TARGET.healthP99Ms} ms`,
+      http.healthAtRate.p99Ms <= TARGET.healthP99Ms && http.healthAtRate.errors === 0,
+    ],
+    [
+      '/api/health throughput vs bare route',
+      `${fmt(ratio(http.health.rps, http.bare.rps), 3)}x (${Math.round(http.health.rps)} vs ${Math.round(http.bare.rps)} req/s)`,
+      `>= ${TARGET.throughputRatio}x`,
+      ratio(http.health.rps, http.bare.rps) >= TARGET.throughputRatio,
+    ],
+    [
+      'status route never walks the profile',
+      `${http.checkedAtDistinct} checkedAt in ${http.checkedAtProbes} probes; p50 ${fmt(http.status.p50Ms, 2)} ms vs one walk ${Math.round(http.walkMs)} ms`,
+      `<= ${allowedCheckedAt} checkedAt`,
+      statusNeverWalks,
+    ],
     // Growth over the second half of each phase against the first: a one-time step (heaps
     // sized up, code first run) is not a leak; growth per message or per cycle is.
     [
@@ -115,20 +155,35 @@ export function report(input: ReportInput): string {
       `<= noise ${mib(growth.noise.pss)} MiB PSS`,
       growth.beyondControl.ok,
     ],
-    [`2nd-half growth, ${bot.reconnects} reconnects`, `${growthText(growth.secondHalfReconnects)}; ${bot.reconnectsOk}/${bot.reconnects} back to ready`, `<= noise ${mib(growth.noise.pss)} MiB PSS`, growth.secondHalfReconnects.ok && bot.reconnectsOk === bot.reconnects],
+    [
+      `2nd-half growth, ${bot.reconnects} reconnects`,
+      `${growthText(growth.secondHalfReconnects)}; ${bot.reconnectsOk}/${bot.reconnects} back to ready`,
+      `<= noise ${mib(growth.noise.pss)} MiB PSS`,
+      growth.secondHalfReconnects.ok && bot.reconnectsOk === bot.reconnects,
+    ],
   ];
 
   const lines: string[] = [];
-  lines.push('', `wa-tether bench: ${input.chromium}, node ${process.version}, ${options.runs} runs each, settle ${options.settleMs} ms${options.quick ? ' (--quick)' : ''}`);
+  lines.push(
+    '',
+    `wa-tether bench: ${input.chromium}, node ${process.version}, ${options.runs} runs each, settle ${options.settleMs} ms${options.quick ? ' (--quick)' : ''}`,
+  );
   lines.push(
     '',
     '1-3. Ready state (medians; restored start of a paired profile; sums over node + every Chromium process).' +
-      ' bare: a whatsapp-web.js Client with the library defaults on the full Chromium; bare shell: the same Client on the headless shell with the daemon\'s flags',
+      " bare: a whatsapp-web.js Client with the library defaults on the full Chromium; bare shell: the same Client on the headless shell with the daemon's flags",
   );
   lines.push(
     table([
       ['figure', 'wa-tether', 'bare', 'ratio', 'bare shell', 'ratio'],
-      ...METRICS.map((metric) => [METRIC_NAMES[metric], String(memory[metric].daemon), String(memory[metric].bare), fmt(memory[metric].ratio, 3), String(memory[metric].bareShell), fmt(memory[metric].shellRatio, 3)]),
+      ...METRICS.map((metric) => [
+        METRIC_NAMES[metric],
+        String(memory[metric].daemon),
+        String(memory[metric].bare),
+        fmt(memory[metric].ratio, 3),
+        String(memory[metric].bareShell),
+        fmt(memory[metric].shellRatio, 3),
+      ]),
       ...(['node', 'chromium'] as const).map((which) => [
         `  of which ${which === 'node' ? 'node' : 'Chromium'} PSS MiB`,
         String(mib(part(daemon, which))),
@@ -138,20 +193,47 @@ export function report(input: ReportInput): string {
         fmt(ratio(part(daemon, which), part(shell, which)), 3),
       ]),
       ['processes', String(processes.daemon), String(processes.bare), '', String(processes.bareShell), ''],
-      ['PSS run-to-run spread MiB', String(mib(spread(daemon.map((r) => r.memory.pss)))), String(mib(spread(bare.map((r) => r.memory.pss)))), '', String(mib(spread(shell.map((r) => r.memory.pss)))), ''],
-      ['restored start to ready ms', String(Math.round(readyD)), String(Math.round(readyB)), fmt(ratio(readyD, readyB), 3), String(Math.round(readyS)), fmt(ratio(readyD, readyS), 3)],
-      [`idle CPU s/min (${Math.round(options.idleMs / 1000)} s window)`, fmt(idleD, 2), fmt(idleB, 2), fmt(ratio(idleD, idleB), 3), fmt(idleS, 2), fmt(ratio(idleD, idleS), 3)],
+      [
+        'PSS run-to-run spread MiB',
+        String(mib(spread(daemon.map((r) => r.memory.pss)))),
+        String(mib(spread(bare.map((r) => r.memory.pss)))),
+        '',
+        String(mib(spread(shell.map((r) => r.memory.pss)))),
+        '',
+      ],
+      [
+        'restored start to ready ms',
+        String(Math.round(readyD)),
+        String(Math.round(readyB)),
+        fmt(ratio(readyD, readyB), 3),
+        String(Math.round(readyS)),
+        fmt(ratio(readyD, readyS), 3),
+      ],
+      [
+        `idle CPU s/min (${Math.round(options.idleMs / 1000)} s window)`,
+        fmt(idleD, 2),
+        fmt(idleB, 2),
+        fmt(ratio(idleD, idleB), 3),
+        fmt(idleS, 2),
+        fmt(ratio(idleD, idleS), 3),
+      ],
       ['process start to /api/health 200 ms', String(Math.round(healthMs)), '', '', '', ''],
     ]),
   );
-  lines.push('', `4. HTTP under load (loopback, ${options.connections} connections, medians of ${options.loadRounds} round${options.loadRounds === 1 ? '' : 's'} of ${options.loadSec} s; profile planted with ${http.planted.files} files / ${Math.round(http.planted.bytes / 2 ** 20)} MiB, status reports ${mib(http.statusSize)} MiB)`);
+  lines.push(
+    '',
+    `4. HTTP under load (loopback, ${options.connections} connections, medians of ${options.loadRounds} round${options.loadRounds === 1 ? '' : 's'} of ${options.loadSec} s; profile planted with ${http.planted.files} files / ${Math.round(http.planted.bytes / 2 ** 20)} MiB, status reports ${mib(http.statusSize)} MiB)`,
+  );
   lines.push(
     table([
       ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx'],
       ...[http.bare, http.health, http.status, http.healthAtRate, http.bareAtRate].map(loadRow),
     ]),
   );
-  lines.push('', `5. Bot: ${bot.messages} x !ping at ${bot.ratePerSec} msg/s, to pong in the simulator's outbox: ${bot.answered} answered, p50 ${fmt(bot.p50Ms, 1)} ms, p99 ${fmt(bot.p99Ms, 1)} ms, max ${fmt(bot.maxMs, 1)} ms`);
+  lines.push(
+    '',
+    `5. Bot: ${bot.messages} x !ping at ${bot.ratePerSec} msg/s, to pong in the simulator's outbox: ${bot.answered} answered, p50 ${fmt(bot.p50Ms, 1)} ms, p99 ${fmt(bot.p99Ms, 1)} ms, max ${fmt(bot.maxMs, 1)} ms`,
+  );
   lines.push(
     '',
     `6. Growth (one daemon, then the bare shell client as control; MiB; sampled ${options.growthSettleMs / 1000} s after each phase, the page's and node's V8 heaps collected first;` +
@@ -178,16 +260,27 @@ export function report(input: ReportInput): string {
       latencyRow('incoming message -> signed webhook POST', messaging.webhooks),
     ]),
   );
-  lines.push('', `8. Browsers (a bare whatsapp-web.js Client; medians of ${options.tableRuns} run${options.tableRuns === 1 ? '' : 's'}; PSS over the whole tree)`);
+  lines.push(
+    '',
+    `8. Browsers (a bare whatsapp-web.js Client; medians of ${options.tableRuns} run${options.tableRuns === 1 ? '' : 's'}; PSS over the whole tree)`,
+  );
   lines.push(
     table([
       ['browser', 'flags', 'PSS MiB', 'processes', 'ready ms'],
-      ...input.browserTable.map((row) => [row.browser === 'full' ? 'chromium (new headless)' : 'chromium-headless-shell', row.flags, String(mib(row.pss)), String(row.processes), String(Math.round(row.readyMs))]),
+      ...input.browserTable.map((row) => [
+        row.browser === 'full' ? 'chromium (new headless)' : 'chromium-headless-shell',
+        row.flags,
+        String(mib(row.pss)),
+        String(row.processes),
+        String(Math.round(row.readyMs)),
+      ]),
     ]),
   );
   lines.push('', formatPostgres(input.postgres));
   lines.push('', 'Targets');
-  lines.push(table([['target', 'measured', 'goal', 'result'], ...verdicts.map(([name, value, goal, ok]) => [name, value, goal, ok ? 'PASS' : 'MISS'])]));
+  lines.push(
+    table([['target', 'measured', 'goal', 'result'], ...verdicts.map(([name, value, goal, ok]) => [name, value, goal, ok ? 'PASS' : 'MISS'])]),
+  );
   lines.push('', `elapsed ${Math.round(input.elapsedSec)} s`, '');
 
   const json = {
@@ -236,7 +329,14 @@ export function report(input: ReportInput): string {
       p99Ms: round(bot.p99Ms, 1),
       maxMs: round(bot.maxMs, 1),
     },
-    browserTable: input.browserTable.map((row) => ({ browser: row.browser, flags: row.flags, pssMiB: mib(row.pss), processes: row.processes, readyMs: Math.round(row.readyMs), runs: row.runs })),
+    browserTable: input.browserTable.map((row) => ({
+      browser: row.browser,
+      flags: row.flags,
+      pssMiB: mib(row.pss),
+      processes: row.processes,
+      readyMs: Math.round(row.readyMs),
+      runs: row.runs,
+    })),
     messaging: { sends: latencyJson(messaging.sends), webhooks: latencyJson(messaging.webhooks), sendBudgetPerMinute: messaging.sendBudgetPerMinute },
     postgres: postgresJson(input.postgres),
     growth: {
@@ -338,7 +438,16 @@ function loadRow(r: LoadResult): string[] {
 }
 
 function loadJson(r: LoadResult): Record<string, unknown> {
-  return { rps: Math.round(r.rps), p50Ms: round(r.p50Ms, 2), p99Ms: round(r.p99Ms, 2), requests: r.requests, errors: r.errors, non2xx: r.non2xx, rate: r.rate, rounds: r.rounds };
+  return {
+    rps: Math.round(r.rps),
+    p50Ms: round(r.p50Ms, 2),
+    p99Ms: round(r.p99Ms, 2),
+    requests: r.requests,
+    errors: r.errors,
+    non2xx: r.non2xx,
+    rate: r.rate,
+    rounds: r.rounds,
+  };
 }
 
 function fmt(value: number, digits: number): string {

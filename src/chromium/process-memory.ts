@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readProcFile } from './proc-files';
 
 /** Memory of a set of processes, in bytes, from `/proc/<pid>/smaps_rollup`. */
 export interface ProcessMemory {
@@ -20,7 +20,7 @@ export async function measureProcesses(pids: readonly number[]): Promise<Process
     pids.map(async (pid) => {
       let text: string;
       try {
-        text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
+        text = (await readProcFile(`/proc/${pid}/smaps_rollup`)).toString('utf8');
       } catch {
         return;
       }
