@@ -207,16 +207,25 @@
     return parts.join(', ') + ' · ' + setup.urls + (setup.urls === 1 ? ' URL' : ' URLs');
   }
 
+  function describeMedia(media) {
+    var parts = [media.received + ' received kept'];
+    if (media.pendingSends > 0) parts.push(media.pendingSends + ' waiting to send');
+    parts.push(media.files + (media.files === 1 ? ' file, ' : ' files, ') + (media.bytes / 1048576).toFixed(1) + ' MiB');
+    return parts.join(' · ');
+  }
+
   /** Shown once the account was paired: before that nothing can be sent or received. */
   function renderTraffic(s) {
     var backlog = traffic && traffic.backlog;
     var shown = Boolean(backlog && s.me);
     $('outbox-row').hidden = !shown;
     $('webhooks-row').hidden = !shown;
+    $('media-row').hidden = !(shown && backlog.media);
     var lastError = shown && traffic.webhooks && traffic.webhooks.urls > 0 ? backlog.webhooks.lastError : null;
     $('webhook-error-row').hidden = !lastError;
     if (!shown) return;
     setText('outbox', describeOutbox(backlog.outbox));
+    if (backlog.media) setText('media', describeMedia(backlog.media));
     setText('webhooks', traffic.webhooks ? describeWebhooks(traffic.webhooks, backlog.webhooks) : '–');
     if (lastError) setText('webhook-error', lastError);
   }
@@ -261,18 +270,16 @@
   // ---- data sources -----------------------------------------------------
 
   function getJson(url, init) {
-    return fetch(url, Object.assign({ cache: 'no-store', headers: { Accept: 'application/json' } }, init)).then(
-      function (res) {
-        return res
-          .json()
-          .catch(function () {
-            return null;
-          })
-          .then(function (body) {
-            return { ok: res.ok, status: res.status, body: body };
-          });
-      },
-    );
+    return fetch(url, Object.assign({ cache: 'no-store', headers: { Accept: 'application/json' } }, init)).then(function (res) {
+      return res
+        .json()
+        .catch(function () {
+          return null;
+        })
+        .then(function (body) {
+          return { ok: res.ok, status: res.status, body: body };
+        });
+    });
   }
 
   function fromStatus(body) {

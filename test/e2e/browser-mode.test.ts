@@ -12,7 +12,8 @@ import { useScene } from '../support/scene';
 const SHELL_BINARY = '/usr/lib/chromium/chromium-headless-shell';
 const SHELL_WRAPPER = '/usr/bin/chromium-headless-shell';
 const FULL_BINARY = '/usr/lib/chromium/chromium';
-const debianBrowsers = existsSync(SHELL_BINARY) && existsSync(SHELL_WRAPPER) && existsSync(FULL_BINARY) ? false : 'needs Debian\'s chromium and chromium-headless-shell';
+const debianBrowsers =
+  existsSync(SHELL_BINARY) && existsSync(SHELL_WRAPPER) && existsSync(FULL_BINARY) ? false : "needs Debian's chromium and chromium-headless-shell";
 
 async function parentName(pid: number): Promise<string> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');

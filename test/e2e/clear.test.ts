@@ -7,7 +7,6 @@ import { attachPhone, scanAndWaitReady } from '../support/phone';
 import { sleep } from '../support/wait';
 
 describe('clearing the session', { timeout: 240_000 }, () => {
-
   const pair = async (): Promise<void> => {
     scene.phone = await attachPhone(scene.daemon);
     await scanAndWaitReady(scene.daemon, scene.phone);

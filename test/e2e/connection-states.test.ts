@@ -7,7 +7,6 @@ import { attachPhone, scanAndWaitReady } from '../support/phone';
 import { sleep } from '../support/wait';
 
 describe('connection states after ready', { timeout: 240_000 }, () => {
-
   const scene = useScene(async () => {
     scene.daemon = await Daemon.start(scene.sandbox, { env: { TAKEOVER_ON_CONFLICT: 'true', TAKEOVER_TIMEOUT_MS: '0' } });
     scene.phone = await attachPhone(scene.daemon);

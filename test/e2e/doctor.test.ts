@@ -11,7 +11,8 @@ import { CHROME_PATH } from '../support/browser';
 import { ADMIN_TOKEN, CLIENT_ID, Daemon, REPO_ROOT, Sandbox } from '../support/daemon';
 import { doctor } from '../support/doctor';
 import { freePort } from '../support/free-port';
-import { sessionPaths } from '../../src/storage/session-paths';
+import { sessionPaths } from '../../src/config/session-paths';
+import { childEnv } from '../support/child-env';
 
 const ALL_CHECKS = ['node', 'library', 'build', 'config', 'browser', 'launch', 'auth path', 'port', 'daemon', 'lock', 'session', 'web cache'];
 
@@ -27,8 +28,7 @@ describe('npm run doctor', { timeout: 180_000 }, () => {
     const sandbox = await Sandbox.create();
     sandboxes.push(sandbox);
     const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? sandbox.root,
+      ...childEnv(),
       PORT: String(await freePort()),
       HOST: '127.0.0.1',
       CLIENT_ID,
@@ -46,8 +46,15 @@ describe('npm run doctor', { timeout: 180_000 }, () => {
     const { env } = await setup();
     const report = await doctor(env);
     assert.equal(report.code, 0, report.text);
-    assert.deepEqual(report.lines.map((l) => l.name), ALL_CHECKS, report.text);
-    assert.deepEqual(report.lines.filter((l) => l.verdict === 'FAIL'), []);
+    assert.deepEqual(
+      report.lines.map((l) => l.name),
+      ALL_CHECKS,
+      report.text,
+    );
+    assert.deepEqual(
+      report.lines.filter((l) => l.verdict === 'FAIL'),
+      [],
+    );
     assert.match(report.line('launch').detail, /Chrome\/\d+.*started headless/);
     assert.equal(report.line('lock').verdict, 'PASS');
     assert.equal(report.line('session').verdict, 'WARN', 'nobody paired yet');
@@ -80,11 +87,19 @@ describe('npm run doctor', { timeout: 180_000 }, () => {
     await mkdir(sandbox.authPath, { recursive: true });
     const holder = spawn(
       process.execPath,
-      ['--import', 'tsx', '-e', `require('./src/storage/instance-lock').acquireInstanceLock({ dir: ${JSON.stringify(sandbox.authPath)}, clientId: ${JSON.stringify(CLIENT_ID)}, logger: { debug() {}, info() {}, warn() {}, error() {}, child() { return this; } } }).then(() => process.stdout.write('held\\n')); setInterval(() => {}, 1000);`],
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `require('./src/storage/lock/instance-lock').acquireInstanceLock({ dir: ${JSON.stringify(sandbox.authPath)}, clientId: ${JSON.stringify(CLIENT_ID)}, logger: { debug() {}, info() {}, warn() {}, error() {}, child() { return this; } } }).then(() => process.stdout.write('held\\n')); setInterval(() => {}, 1000);`,
+      ],
       { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     extra.push(() => holder.kill('SIGKILL'));
-    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.once('data', () => resolve());
+      holder.once('exit', (code) => reject(new Error(`the lock holder exited (${code}) before it held the lock`)));
+    });
     const report = await doctor(env);
     assert.equal(report.code, 1, report.text);
     const lock = report.line('lock');
@@ -137,7 +152,16 @@ describe('npm run doctor', { timeout: 180_000 }, () => {
     const paths = sessionPaths(sandbox.authPath, CLIENT_ID);
     await mkdir(path.join(paths.profileDir, 'Default'), { recursive: true });
     await writeFile(path.join(paths.profileDir, 'Default', 'Preferences'), '{}');
-    await writeFile(paths.metadataFile, JSON.stringify({ pairedAt: '2026-11-30T10:00:00.000Z', me: { id: '15550001111', name: 'Sim Phone' }, lastReadyAt: '2026-12-01T09:00:00.000Z', lastLoggedOutAt: null, logoutReason: null }));
+    await writeFile(
+      paths.metadataFile,
+      JSON.stringify({
+        pairedAt: '2026-11-30T10:00:00.000Z',
+        me: { id: '15550001111', name: 'Sim Phone' },
+        lastReadyAt: '2026-12-01T09:00:00.000Z',
+        lastLoggedOutAt: null,
+        logoutReason: null,
+      }),
+    );
     const report = await doctor(env);
     assert.equal(report.code, 0, report.text);
     const session = report.line('session');

@@ -4,12 +4,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { useScene } from '../support/scene';
-import { SIM_WEB_VERSION, writeSimPage } from '../sim';
+import { writeSimPage } from '../sim';
 import { Daemon } from '../support/daemon';
 import { startPairedDaemon } from '../support/phone';
 
 describe('authenticated but never ready (eager sync)', { timeout: 120_000 }, () => {
-
   const scene = useScene(async () => {
     scene.daemon = await startPairedDaemon(scene.sandbox);
     assert.equal((await scene.daemon.stop('SIGTERM')).code, 0);

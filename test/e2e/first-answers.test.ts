@@ -37,7 +37,9 @@ describe('the first answers after a start', { timeout: 180_000 }, () => {
       assert.doesNotMatch(first.message, /No session on disk/, `round ${round}`);
       assert.deepEqual(first.me, me, `round ${round}: who was paired is known at once`);
       if (first.exists === null) assert.match(first.message, /Checking the saved session/);
-      const health = (await (await fetch(daemon.url('/api/health'), { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { session?: { exists: boolean | null } };
+      const health = (await (await fetch(daemon.url('/api/health'), { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as {
+        session?: { exists: boolean | null };
+      };
       assert.notEqual(health.session?.exists, false, `round ${round}: health agrees`);
       await daemon.waitForState('ready');
       assert.equal((await daemon.status()).exists, true);

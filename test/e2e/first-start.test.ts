@@ -7,7 +7,6 @@ import { attachPhone } from '../support/phone';
 import { eventually, sleep } from '../support/wait';
 
 describe('first start, pairing, bot, restart', { timeout: 180_000 }, () => {
-
   const scene = useScene();
 
   it('answers /api/health at once, long before Chromium is up', async () => {
@@ -92,7 +91,11 @@ describe('first start, pairing, bot, restart', { timeout: 180_000 }, () => {
     assert.equal(status.counters.undecryptableMessages, 1);
     assert.equal(status.state, 'ready');
     const outbox = await scene.phone.outbox();
-    assert.deepEqual(outbox.map((o) => o.to), ['15550002222@c.us'], 'no answer to the message that never decrypted');
+    assert.deepEqual(
+      outbox.map((o) => o.to),
+      ['15550002222@c.us'],
+      'no answer to the message that never decrypted',
+    );
   });
 
   it('SIGTERM: exits within 10 s, leaves no Chromium, keeps the profile', async () => {

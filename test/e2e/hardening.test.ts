@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { sessionPaths } from '../../src/storage/session-paths';
+import { sessionPaths } from '../../src/config/session-paths';
 import { browsersOnProfile } from '../chaos/browsers';
 import { CLIENT_ID, Daemon } from '../support/daemon';
 import { useScene } from '../support/scene';

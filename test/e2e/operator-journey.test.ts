@@ -11,6 +11,7 @@ import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { CHROME_PATH, HEADLESS } from '../support/browser';
 import { ADMIN_TOKEN, Daemon } from '../support/daemon';
 import { attachPhone } from '../support/phone';
+import { sample } from '../support/media-samples';
 
 const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts', 'e2e');
 
@@ -81,11 +82,7 @@ describe("the operator's journey in a browser", { timeout: 180_000 }, () => {
       timeout: 20_000,
     });
     await page.waitForFunction(() => /connected as Sim Phone/i.test(document.querySelector('#me')?.textContent ?? ''));
-    assert.equal(
-      await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce),
-      true,
-      'same document: no reload happened',
-    );
+    assert.equal(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce), true, 'same document: no reload happened');
     assert.equal(await page.$eval('#qr-section', (el) => el.hasAttribute('hidden')), true, 'the QR is gone');
     await page.screenshot({ path: path.join(ARTIFACTS, '2-connected.png'), fullPage: true });
   });
@@ -98,6 +95,16 @@ describe("the operator's journey in a browser", { timeout: 180_000 }, () => {
     assert.equal(response.status, 202);
     // The daemon counts every 5 s and the page asks every 5 s: within ~10 s the row moves on.
     await page.waitForFunction(() => /nothing waiting, 1 sent/.test(document.querySelector('#outbox')?.textContent ?? ''), { timeout: 20_000 });
+    // Files kept are counted beside it.
+    assert.equal(await page.$eval('#media-row', (el) => el.hasAttribute('hidden')), false);
+    await page.waitForFunction(() => /^0 received kept · 0 files, 0\.0 MiB$/.test(document.querySelector('#media')?.textContent ?? ''), {
+      timeout: 10_000,
+    });
+    const image = await scene.daemon.request('POST', '/api/messages', true, { to: '15550002222', media: { data: sample.png().toString('base64') } });
+    assert.equal(image.status, 202);
+    await page.waitForFunction(() => /^0 received kept · 1 file, 0\.0 MiB$/.test(document.querySelector('#media')?.textContent ?? ''), {
+      timeout: 20_000,
+    });
     await page.screenshot({ path: path.join(ARTIFACTS, '2b-outbox.png'), fullPage: true });
   });
 

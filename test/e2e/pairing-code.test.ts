@@ -16,7 +16,11 @@ async function qr(daemon: Daemon): Promise<{ status: number; body: QrBody }> {
   return { status: res.status, body: (await res.json()) as QrBody };
 }
 
-async function pairingCode(daemon: Daemon, method: 'POST' | 'DELETE', phoneNumber?: string): Promise<{ status: number; retryAfter: string | null; body: Record<string, unknown> }> {
+async function pairingCode(
+  daemon: Daemon,
+  method: 'POST' | 'DELETE',
+  phoneNumber?: string,
+): Promise<{ status: number; retryAfter: string | null; body: Record<string, unknown> }> {
   const res = await fetch(daemon.url('/api/session/pairing-code'), {
     method,
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
@@ -51,7 +55,11 @@ describe('pairing by code', { timeout: 240_000 }, () => {
     const logged = scene.daemon.lines.filter((l) => l.includes('Pairing code for +15550001111'));
     assert.equal(logged.length, 1);
     assert.ok(logged[0]?.includes(`${code.slice(0, 4)}-${code.slice(4)}`), logged[0]);
-    assert.equal(scene.daemon.lines.some((l) => l.includes(code)), false, 'the code as such never reaches the log');
+    assert.equal(
+      scene.daemon.lines.some((l) => l.includes(code)),
+      false,
+      'the code as such never reaches the log',
+    );
 
     await scene.phone.enterCode(code, { pushname: 'Code Phone' });
     const ready = await scene.daemon.waitForState('ready');

@@ -5,12 +5,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { sessionPaths } from '../../src/storage/session-paths';
+import { sessionPaths } from '../../src/config/session-paths';
 import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import type { AcceptedMessageBody, ClusterBody, ClusterDetailBody, HealthBody, MessageBody } from '../../src/http/bodies';
+import type { ClusterBody, ClusterDetailBody, HealthBody } from '../../src/http/bodies';
 import { CHROME_PATH } from '../support/browser';
 import { doctor } from '../support/doctor';
 import { ADMIN_TOKEN, CLIENT_ID, Daemon, REPO_ROOT, Sandbox } from '../support/daemon';
@@ -18,29 +17,20 @@ import { attachPhone, startPairedDaemon } from '../support/phone';
 import { postgresUnavailable, TestPostgres } from '../support/postgres';
 import { eventually, sleep } from '../support/wait';
 import { WebhookReceiver } from '../support/webhook-receiver';
+import { childEnv } from '../support/child-env';
+import { API_TOKEN, getMessage, postMessage, whenSent } from '../support/messages-api';
+import { sample, sha256 } from '../support/media-samples';
+import { PG_MIGRATIONS } from '../../src/storage/postgres/pg-migrations';
 
 const SKIP = postgresUnavailable();
 if (SKIP !== null) console.error(`\n*** ${SKIP} ***\n`);
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
-const API_TOKEN = 'e2e-api-token-for-apps-0123456789';
 /** Short, so a takeover after kill -9 takes seconds; long enough to ride out a database restart. */
 const LEASE_TTL_MS = 8_000;
 const PASSWORD = 'pw-never-logged-7f3a9c';
-
-async function post(daemon: Daemon, body: unknown): Promise<{ status: number; body: AcceptedMessageBody & { error?: { code: string; message: string } } }> {
-  const res = await fetch(daemon.url('/api/messages'), {
-    method: 'POST',
-    headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as AcceptedMessageBody };
-}
-
-async function message(daemon: Daemon, id: string): Promise<MessageBody> {
-  const res = await fetch(daemon.url(`/api/messages/${id}`), { headers: { authorization: `Bearer ${API_TOKEN}` } });
-  return (await res.json()) as MessageBody;
-}
+/** The file host A accepts and host B sends. */
+const QUEUED_PDF = sample.pdf();
 
 async function health(daemon: Daemon, admin = false): Promise<{ status: number; body: HealthBody }> {
   const res = await fetch(daemon.url('/api/health'), admin ? { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } } : {});
@@ -132,15 +122,30 @@ describe('a session moving between hosts through PostgreSQL', { skip: SKIP ?? fa
     // AUTH_PATH or in the daemon's working directory.
     const beside = readdirSync(hostA.authPath).filter((name) => /\.zip$|\.(saving|restoring|replaced)-/.test(name));
     assert.deepEqual(beside, []);
-    assert.deepEqual(readdirSync(REPO_ROOT).filter((name) => name.endsWith('.zip')), []);
+    assert.deepEqual(
+      readdirSync(REPO_ROOT).filter((name) => name.endsWith('.zip')),
+      [],
+    );
     assert.ok(!a.lines.some((l) => /ENOENT.*\.zip/.test(l)), 'no missing zip in the log');
   });
 
   it('a message left queued and a delivery left failing on host A', async () => {
-    const first = await post(a, { to: '+1 555 000 3001', text: 'first, sent by A' });
+    const first = await postMessage(a, { to: '+1 555 000 3001', text: 'first, sent by A' });
     assert.equal(first.status, 202);
-    await eventually(async () => ((await message(a, first.body.id)).status === 'sent' ? true : undefined), 'the first message sent');
-    const second = await post(a, { to: '+1 555 000 3002', text: 'second, waits for the rate' });
+    await eventually(async () => ((await getMessage(a, first.body.id)).status === 'sent' ? true : undefined), 'the first message sent');
+    // A file: its bytes go into the database with it, so the host that sends it need not be this one.
+    const second = await postMessage(a, {
+      to: '+1 555 000 3002',
+      text: 'second, waits for the rate',
+      media: { data: QUEUED_PDF.toString('base64'), filename: 'from-a.pdf' },
+    });
+    assert.deepEqual(second.body.media, {
+      mimetype: 'application/pdf',
+      filename: 'from-a.pdf',
+      size: QUEUED_PDF.length,
+      sha256: sha256(QUEUED_PDF),
+      kind: 'document',
+    });
     assert.equal(second.status, 202);
     queuedId = second.body.id;
     // The receiver refuses while A runs: the incoming message's delivery keeps failing.
@@ -157,7 +162,7 @@ describe('a session moving between hosts through PostgreSQL', { skip: SKIP ?? fa
     } finally {
       await phone.detach();
     }
-    assert.equal((await message(a, queuedId)).status, 'queued');
+    assert.equal((await getMessage(a, queuedId)).status, 'queued');
   });
 
   it('A stops on SIGTERM: it saves after the browser closed and hands the lease back', async () => {
@@ -166,8 +171,14 @@ describe('a session moving between hosts through PostgreSQL', { skip: SKIP ?? fa
     pairedOnA = readMetadata(hostA).pairedAt;
     assert.ok(pairedOnA);
     assert.equal(exit.code, 0, a.tail());
-    assert.ok(saves(a, since).some((s) => s.reason === 'shutdown'), a.tail());
-    assert.ok(a.lines.some((l) => /Released the lease/.test(l)), a.tail());
+    assert.ok(
+      saves(a, since).some((s) => s.reason === 'shutdown'),
+      a.tail(),
+    );
+    assert.ok(
+      a.lines.some((l) => /Released the lease/.test(l)),
+      a.tail(),
+    );
     assert.ok(exit.ms < 8_000, `stopped in ${exit.ms} ms`);
   });
 
@@ -185,14 +196,14 @@ describe('a session moving between hosts through PostgreSQL', { skip: SKIP ?? fa
     // The metadata came with it: paired when A paired, not when B became ready.
     assert.equal(readMetadata(hostB).pairedAt, pairedOnA);
     // The message A accepted is sent by B.
-    const sent = await eventually(async () => {
-      const m = await message(b, queuedId);
-      return m.status === 'sent' ? m : undefined;
-    }, 'the queued message sent by B', 20_000);
+    const sent = await whenSent(b, queuedId, 'the queued message sent by B', 20_000);
     assert.equal(sent.attempts, 1);
     const phone = await attachPhone(b);
     try {
-      assert.ok((await phone.outbox()).some((o) => o.body === 'second, waits for the rate'), 'on B\'s phone');
+      const onB = (await phone.outbox()).find((o) => o.media?.caption === 'second, waits for the rate');
+      assert.ok(onB?.media, "on B's phone");
+      assert.deepEqual([onB.media.type, onB.media.filename, onB.media.sha256], ['document', 'from-a.pdf', sha256(QUEUED_PDF)]);
+      assert.equal(sha256(await phone.outboxMedia(onB.id)), sha256(QUEUED_PDF), 'byte for byte, from the database');
     } finally {
       await phone.detach();
     }
@@ -233,9 +244,9 @@ describe('a session moving between hosts through PostgreSQL', { skip: SKIP ?? fa
     assert.equal(((await clear.json()) as { error: { code: string } }).error.code, 'STANDBY');
     assert.equal((await holder.status()).state, 'ready');
     // A send accepted by the standby is committed to the shared outbox and sent by the holder.
-    const viaStandby = await post(standby, { to: '+1 555 000 3004', text: 'accepted by the standby' });
+    const viaStandby = await postMessage(standby, { to: '+1 555 000 3004', text: 'accepted by the standby' });
     assert.equal(viaStandby.status, 202);
-    await eventually(async () => ((await message(holder, viaStandby.body.id)).status === 'sent' ? true : undefined), 'sent by the holder', 15_000);
+    await eventually(async () => ((await getMessage(holder, viaStandby.body.id)).status === 'sent' ? true : undefined), 'sent by the holder', 15_000);
   });
 
   it('kill -9 of the holder: the standby takes over within the lease time, restoring the session with no QR', async () => {
@@ -256,10 +267,10 @@ describe('a session moving between hosts through PostgreSQL', { skip: SKIP ?? fa
   });
 
   it('the database restarted under a ready daemon: it stays ready, a send during the outage is refused clearly, nothing accepted is lost, saves resume', async () => {
-    const before = await post(a, { to: '+1 555 000 3005', text: 'before the restart' });
+    const before = await postMessage(a, { to: '+1 555 000 3005', text: 'before the restart' });
     assert.equal(before.status, 202);
     await pg.stopServer();
-    const during = await post(a, { to: '+1 555 000 3006', text: 'during the outage' });
+    const during = await postMessage(a, { to: '+1 555 000 3006', text: 'during the outage' });
     assert.equal(during.status, 503);
     assert.equal(during.body.error?.code, 'DATABASE_UNAVAILABLE');
     assert.match(during.body.error?.message ?? '', /Retry in a few seconds/);
@@ -271,14 +282,17 @@ describe('a session moving between hosts through PostgreSQL', { skip: SKIP ?? fa
     await pg.resume();
     assert.equal((await a.status()).state, 'ready');
     assert.ok(!a.transitions().slice(-1).includes('reconnecting'));
-    await eventually(async () => ((await message(a, before.body.id)).status === 'sent' ? true : undefined), 'the message from before sent');
-    const after = await post(a, { to: '+1 555 000 3007', text: 'after the restart' });
+    await eventually(async () => ((await getMessage(a, before.body.id)).status === 'sent' ? true : undefined), 'the message from before sent');
+    const after = await postMessage(a, { to: '+1 555 000 3007', text: 'after the restart' });
     assert.equal(after.status, 202);
-    await eventually(async () => ((await message(a, after.body.id)).status === 'sent' ? true : undefined), 'the message from after sent');
+    await eventually(async () => ((await getMessage(a, after.body.id)).status === 'sent' ? true : undefined), 'the message from after sent');
     await eventually(async () => ((await health(a)).body.status === 'pass' ? true : undefined), 'health pass again');
     const since = Date.now();
     assert.equal((await a.stop('SIGTERM')).code, 0, a.tail());
-    assert.ok(saves(a, Math.min(since, restartedAt)).some((s) => s.reason === 'shutdown'), `a save after the restart: ${a.tail()}`);
+    assert.ok(
+      saves(a, Math.min(since, restartedAt)).some((s) => s.reason === 'shutdown'),
+      `a save after the restart: ${a.tail()}`,
+    );
   });
 
   it('the database away longer than half the lease: the holder stops its browser and exits, then a start resumes with no QR', async () => {
@@ -289,7 +303,10 @@ describe('a session moving between hosts through PostgreSQL', { skip: SKIP ?? fa
     await pg.stopServer();
     const exit = await b.exited;
     assert.equal(exit.code, 1, b.tail());
-    assert.ok(b.lines.some((l) => /Lost the session's lease/.test(l)), b.tail());
+    assert.ok(
+      b.lines.some((l) => /Lost the session's lease/.test(l)),
+      b.tail(),
+    );
     assert.deepEqual(await hostB.browserProcesses(), [], 'the browser stopped with the lease');
     await pg.resume();
     b = await start(hostB);
@@ -315,7 +332,7 @@ describe('a session moving between hosts through PostgreSQL', { skip: SKIP ?? fa
   it('the doctor reads the database; a wrong one is a FAIL with a fix; the URL and its password never printed', async () => {
     const good = await doctor({ ...doctorEnv(hostA), DATABASE_URL: url });
     assert.match(good.line('database').verdict, /^(PASS|WARN)$/);
-    assert.match(good.line('database').detail, /^connected; schema version 1; nobody holds the session/);
+    assert.match(good.line('database').detail, new RegExp(`^connected; schema version ${PG_MIGRATIONS.length}; nobody holds the session`));
     const bad = await doctor({ ...doctorEnv(hostA), DATABASE_URL: `postgres://wa:${PASSWORD}@127.0.0.1:1/none` });
     assert.equal(bad.code, 1);
     assert.equal(bad.line('database').verdict, 'FAIL');
@@ -338,6 +355,5 @@ function readMetadata(host: Sandbox): { pairedAt: string | null } {
 }
 
 function doctorEnv(host: Sandbox): Record<string, string> {
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', AUTH_PATH: host.authPath, WEB_CACHE_PATH: host.cachePath, CLIENT_ID, PORT: '1', HOST: '127.0.0.1', CHROME_PATH };
+  return { ...childEnv(), AUTH_PATH: host.authPath, WEB_CACHE_PATH: host.cachePath, CLIENT_ID, PORT: '1', HOST: '127.0.0.1', CHROME_PATH };
 }
-

@@ -10,7 +10,6 @@ import { Daemon } from '../support/daemon';
 import { attachPhone, scanAndWaitReady } from '../support/phone';
 
 describe('remote logout', { timeout: 180_000 }, () => {
-
   const scene = useScene(async () => {
     scene.daemon = await Daemon.start(scene.sandbox);
     scene.phone = await attachPhone(scene.daemon);
@@ -64,7 +63,10 @@ describe('remote logout', { timeout: 180_000 }, () => {
       assert.equal(status.sessionExpired, false);
       assert.deepEqual(scene.daemon.transitions().slice(before), ['logged_out', 'starting', 'qr'], scene.daemon.transitions().join(' '));
       assert.equal((await scene.sandbox.browserMainProcesses()).length, 1, 'exactly one browser');
-      assert.ok(scene.daemon.lines.slice(linesBefore).some((l) => how[signal].test(l)), `noticed through ${how[signal]}`);
+      assert.ok(
+        scene.daemon.lines.slice(linesBefore).some((l) => how[signal].test(l)),
+        `noticed through ${how[signal]}`,
+      );
       scene.phone = await attachPhone(scene.daemon);
       await scene.phone.scan({ user: '15550005555', pushname: 'Third Phone' });
       const ready = await scene.daemon.waitForState('ready');

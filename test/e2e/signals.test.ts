@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { readProcStat } from '../../src/chromium/chromium-processes';
-import { sessionPaths } from '../../src/storage/session-paths';
+import { sessionPaths } from '../../src/config/session-paths';
 import { CLIENT_ID, Daemon } from '../support/daemon';
 import { startPairedDaemon } from '../support/phone';
 import { useScene } from '../support/scene';
@@ -69,17 +69,24 @@ describe('signals', { timeout: 120_000 }, () => {
     // npm runs the start script through sh, which `exec`s node: the daemon is npm's own child.
     const [node, ...others] = await childrenOf(daemon.pid);
     assert.equal(others.length, 0, JSON.stringify(others));
-    assert.match(node?.cmdline ?? '', /^\S*node --max-semi-space-size=2 dist\/src\/main\.js$/, 'nothing between npm and node');
+    assert.match(node?.cmdline ?? '', /^\S*node --max-semi-space-size=1 dist\/src\/main\.js$/, 'nothing between npm and node');
     const exit = await daemon.stop('SIGTERM', 15_000);
     // The daemon's own budget is SHUTDOWN_TIMEOUT_MS (8 s by default); Render kills after 30 s.
     assert.ok(exit.ms < 8_000, `npm exited ${exit.ms} ms after SIGTERM`);
     assert.equal(alive(node?.pid ?? 0), false, 'the daemon is gone with npm');
     assert.deepEqual(await scene.sandbox.browserProcesses(), [], 'no Chromium left');
-    assert.ok(daemon.records.some((r) => /SIGTERM received: shutting down/.test(r.message)), 'the daemon ran its orderly shutdown');
+    assert.ok(
+      daemon.records.some((r) => /SIGTERM received: shutting down/.test(r.message)),
+      'the daemon ran its orderly shutdown',
+    );
     assert.ok(existsSync(scene.sandbox.profileDir), 'the session is kept');
     const again = await Daemon.start(scene.sandbox);
     await again.waitForState('ready');
-    assert.equal(again.records.some((r) => r.to === 'qr'), false, 'restored without a QR');
+    assert.equal(
+      again.records.some((r) => r.to === 'qr'),
+      false,
+      'restored without a QR',
+    );
     await again.stop();
   });
 
@@ -89,8 +96,15 @@ describe('signals', { timeout: 120_000 }, () => {
       await daemon.waitForLog(/HTTP listening/, 20_000);
       const exit = await daemon.stop('SIGTERM');
       assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, `round ${round}:\n${daemon.tail()}`);
-      assert.ok(daemon.records.some((r) => /SIGTERM received: shutting down/.test(r.message)), 'the orderly shutdown ran');
-      assert.deepEqual(daemon.records.filter((r) => r.level === 'error').map((r) => r.message), [], 'an orderly stop logs no error');
+      assert.ok(
+        daemon.records.some((r) => /SIGTERM received: shutting down/.test(r.message)),
+        'the orderly shutdown ran',
+      );
+      assert.deepEqual(
+        daemon.records.filter((r) => r.level === 'error').map((r) => r.message),
+        [],
+        'an orderly stop logs no error',
+      );
       assert.equal(existsSync(sessionPaths(scene.sandbox.authPath, CLIENT_ID).lockFile), false, 'the instance lock is released');
       assert.deepEqual(await scene.sandbox.browserProcesses(), [], 'no Chromium left');
     }

@@ -21,12 +21,14 @@ export class FakeGuard implements ProfileGuard {
     this.prepareCalls++;
     this.journal.record('guard.prepare');
     if (this.prepareGate) await this.prepareGate;
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a fake fails with whatever the test chose: whatsapp-web.js rejects with strings too
     if (this.prepareError !== null) throw this.prepareError;
   }
 
   async killLeftovers(): Promise<number> {
     this.killLeftoversCalls++;
     this.journal.record('guard.killLeftovers');
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a fake fails with whatever the test chose: whatsapp-web.js rejects with strings too
     if (this.killLeftoversError !== null) throw this.killLeftoversError;
     return this.onKillLeftovers();
   }
@@ -43,6 +45,7 @@ export class FakeMetadata implements MetadataPort {
   }
 
   async update(patch: Partial<SessionMetadata>): Promise<SessionMetadata> {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a fake fails with whatever the test chose: whatsapp-web.js rejects with strings too
     if (this.updateError !== null) throw this.updateError;
     this.patches.push(patch);
     this.data = { ...this.data, ...patch };
@@ -86,6 +89,7 @@ export class FakeSessionStore implements SessionStore {
   async wipe(): Promise<void> {
     this.wipeCalls++;
     this.journal.record('store.wipe');
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a fake fails with whatever the test chose: whatsapp-web.js rejects with strings too
     if (this.wipeError !== null) throw this.wipeError;
     this.info = { ...this.info, exists: false, lastModified: null, size: 0 };
   }

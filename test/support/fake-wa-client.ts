@@ -1,4 +1,14 @@
-import type { ClientOptions, IncomingMessage, SendOptions, SentMessage, WaClient, WaClientEvent, WaClientFactory } from '../../src/whatsapp/wa-client';
+import type {
+  ClientOptions,
+  IncomingMessage,
+  MediaSendOptions,
+  OutgoingFile,
+  SendOptions,
+  SentMessage,
+  WaClient,
+  WaClientEvent,
+  WaClientFactory,
+} from '../../src/whatsapp/wa-client';
 import { deferred, never, type Deferred } from './deferred';
 
 /** One ordered record of what every fake was asked to do, e.g. "client#1.destroy", "guard.wipe". */
@@ -32,10 +42,10 @@ export class FakeWaClient implements WaClient {
   initOutcome: Outcome = 'resolve';
   destroyOutcome: Outcome = 'resolve';
   logoutOutcome: Outcome = 'resolve';
-  /** What getState() answers: a state (or null), 'hang', or a rejection. */
-  stateAnswer: string | null | 'hang' | { readonly reject: unknown } = 'CONNECTED';
+  /** What getState() answers: a state (or null), a rejection, or, for 'hang', never. */
+  stateAnswer: string | null | { readonly reject: unknown } = 'CONNECTED';
   /** Every text sent, in order. */
-  readonly sent: Array<{ chatId: string; text: string; options: SendOptions }> = [];
+  readonly sent: Array<{ chatId: string; text: string; options: SendOptions; file?: OutgoingFile; mediaOptions?: MediaSendOptions }> = [];
   /** How sendText ends; a function answers per call. */
   sendOutcome: Outcome | ((chatId: string, text: string) => Outcome) = 'resolve';
   /** Numbers resolveNumber answers null for (not on WhatsApp). */
@@ -72,7 +82,11 @@ export class FakeWaClient implements WaClient {
 
   initialize(): Promise<void> {
     this.note('initialize');
-    return this.run(this.initOutcome, () => this.browserUp(), (d) => (this.init = d));
+    return this.run(
+      this.initOutcome,
+      () => this.browserUp(),
+      (d) => (this.init = d),
+    );
   }
 
   destroy(): Promise<void> {
@@ -89,6 +103,7 @@ export class FakeWaClient implements WaClient {
     this.note('getState');
     const answer = this.stateAnswer;
     if (answer === 'hang') return never();
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a fake fails with whatever the test chose: whatsapp-web.js rejects with strings too
     if (answer !== null && typeof answer === 'object') return Promise.reject(answer.reject);
     return Promise.resolve(answer);
   }
@@ -99,6 +114,16 @@ export class FakeWaClient implements WaClient {
     if (outcome === 'hang') return never();
     if (typeof outcome === 'object') throw outcome.reject;
     this.sent.push({ chatId, text, options });
+    return { id: `true_${chatId}_FAKE${this.sent.length}`, timestamp: 1_700_000_000 + this.sent.length };
+  }
+
+  /** Files go through the same outcome as texts (the caption is the text), recorded with their bytes. */
+  async sendMedia(chatId: string, file: OutgoingFile, options: MediaSendOptions): Promise<SentMessage> {
+    this.note('sendMedia');
+    const outcome = typeof this.sendOutcome === 'function' ? this.sendOutcome(chatId, options.caption) : this.sendOutcome;
+    if (outcome === 'hang') return never();
+    if (typeof outcome === 'object') throw outcome.reject;
+    this.sent.push({ chatId, text: options.caption, options, file, mediaOptions: options });
     return { id: `true_${chatId}_FAKE${this.sent.length}`, timestamp: 1_700_000_000 + this.sent.length };
   }
 
@@ -185,6 +210,7 @@ export class FakeWaClient implements WaClient {
       return d.promise.then(onSuccess);
     }
     if (outcome === 'resolve') return Promise.resolve().then(onSuccess);
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a fake fails with whatever the test chose: whatsapp-web.js rejects with strings too
     return Promise.reject(outcome.reject);
   }
 }
@@ -200,6 +226,7 @@ export class FakeClientFactory {
   constructor(private readonly journal: Journal = new Journal()) {}
 
   readonly create: WaClientFactory = async (options) => {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a fake fails with whatever the test chose: whatsapp-web.js rejects with strings too
     if (this.throwOnCreate !== null) throw this.throwOnCreate;
     const client = new FakeWaClient(this.clients.length + 1, this.journal, options);
     this.configure?.(client, this.clients.length);

@@ -8,7 +8,8 @@ import { FakeGuard, FakeMetadata, FakeSessionStore } from './fake-session-ports'
 import { FakeClientFactory, Journal, type FakeWaClient } from './fake-wa-client';
 import { RecordingLogger } from './recording-logger';
 
-export type SupervisorConfig = Pick<Config, 'reconnect' | 'timeouts' | 'browserMemoryLimitMb'> & Partial<Pick<Config, 'pairingPhoneNumber' | 'pairingCodeIntervalMs'>>;
+export type SupervisorConfig = Pick<Config, 'reconnect' | 'timeouts' | 'browserMemoryLimitMb'> &
+  Partial<Pick<Config, 'pairingPhoneNumber' | 'pairingCodeIntervalMs'>>;
 
 /** The defaults of load-config: base 5 s, cap 30 s. */
 export const DEFAULT_CONFIG: SupervisorConfig = {

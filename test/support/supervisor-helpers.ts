@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { SessionState } from '../../src/session/session-state';
 import type { IncomingMessage } from '../../src/whatsapp/wa-client';
 import type { FakeWaClient } from './fake-wa-client';
+import { incomingMessage } from './incoming-message';
 import { ME, PAIRED_AT, type Harness } from './supervisor-harness';
 
 export const PAIRED = { pairedAt: PAIRED_AT, me: ME, lastReadyAt: PAIRED_AT };
@@ -12,7 +13,7 @@ export function browserDies(client: FakeWaClient): void {
 
 export function incoming(body: string): IncomingMessage {
   const chatId = '15552223333@c.us';
-  return { id: `false_${chatId}_${body}`, chatId, from: chatId, author: null, body, type: 'chat', timestamp: 1_700_000_000, isGroup: false, notifyName: null, hasMedia: false, fromMe: false, isStatus: false };
+  return incomingMessage(body, { id: `false_${chatId}_${body}`, chatId });
 }
 
 /** Delay from now until the announced retry. */

@@ -3,7 +3,8 @@
 // dispatcher and gate, with replies that hang until the test lets them go.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BotGate, type BotLimits } from '../../../src/bot/bot-gate';
+import { BotGate } from '../../../src/bot/bot-gate';
+import { type BotLimits } from '../../../src/config/config';
 import { COMMANDS } from '../../../src/bot/commands';
 import { createDispatcher } from '../../../src/bot/dispatch-message';
 import type { IncomingMessage } from '../../../src/whatsapp/wa-client';
@@ -11,6 +12,7 @@ import { deferred } from '../../support/deferred';
 import { FakeClock, flush } from '../../support/fake-clock';
 import { makeSnapshot } from '../../support/fake-session';
 import { RecordingLogger } from '../../support/recording-logger';
+import { incomingMessage } from '../../support/incoming-message';
 
 const DEFAULTS: BotLimits = { perChatPerMinute: 10, globalPerMinute: 60, allowedChats: null, groups: true };
 const GROUP = '120363000000000001@g.us';
@@ -18,21 +20,15 @@ const GROUP = '120363000000000001@g.us';
 let n = 0;
 function ping(chatId: string, clock: FakeClock, overrides: Partial<IncomingMessage> = {}): IncomingMessage {
   const isGroup = chatId.endsWith('@g.us');
-  return {
-    id: `false_${chatId}_${++n}`,
+  const member = `1555${String(++n).padStart(7, '0')}@c.us`;
+  return incomingMessage('!ping', {
+    id: `false_${chatId}_${n}`,
     chatId,
-    from: isGroup ? `1555${String(n).padStart(7, '0')}@c.us` : chatId,
-    author: isGroup ? `1555${String(n).padStart(7, '0')}@c.us` : null,
-    body: '!ping',
-    type: 'chat',
+    from: isGroup ? member : chatId,
+    author: isGroup ? member : null,
     timestamp: Math.floor(clock.now() / 1000),
-    isGroup,
-    notifyName: null,
-    hasMedia: false,
-    fromMe: false,
-    isStatus: false,
     ...overrides,
-  };
+  });
 }
 
 function setup(limits: Partial<BotLimits> = {}) {

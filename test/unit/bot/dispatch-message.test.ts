@@ -5,34 +5,18 @@ import { COMMANDS } from '../../../src/bot/commands';
 import { createDispatcher } from '../../../src/bot/dispatch-message';
 import type { IncomingMessage } from '../../../src/whatsapp/wa-client';
 import { makeSnapshot } from '../../support/fake-session';
+import { incomingMessage } from '../../support/incoming-message';
 import { RecordingLogger } from '../../support/recording-logger';
 
 /** A message whose replies the test can read (the dispatcher's reply sender records them). */
 interface SentMessage extends IncomingMessage {
   readonly replies: string[];
   /** Makes replying to this message fail, as a page that went away would. */
-  failReply?: unknown;
+  failReply?: Error;
 }
 
-let counter = 0;
 function message(body: string, overrides: Partial<IncomingMessage> = {}): SentMessage {
-  const chatId = overrides.chatId ?? '15552223333@c.us';
-  return {
-    id: `false_${chatId}_${++counter}`,
-    chatId,
-    from: chatId,
-    author: null,
-    body,
-    type: 'chat',
-    timestamp: 1_700_000_000,
-    isGroup: false,
-    notifyName: null,
-    hasMedia: false,
-    fromMe: false,
-    isStatus: false,
-    replies: [],
-    ...overrides,
-  };
+  return { ...incomingMessage(body, overrides), replies: [] };
 }
 
 function setup(commands: readonly Command[] = COMMANDS, prefix = '!') {
@@ -165,7 +149,11 @@ describe('createDispatcher', () => {
 
   it('a command gets the message it answers and the session as it is now', async () => {
     const seen: Array<{ id: string; state: string }> = [];
-    const who: Command = { name: 'who', description: 'x', run: async ({ message: m, session }) => void seen.push({ id: m.id, state: session.state }) };
+    const who: Command = {
+      name: 'who',
+      description: 'x',
+      run: async ({ message: m, session }) => void seen.push({ id: m.id, state: session.state }),
+    };
     const { dispatch } = setup([who]);
     const m = message('!who');
     await dispatch(m);

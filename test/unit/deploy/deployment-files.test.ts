@@ -32,7 +32,10 @@ function instructions(): Instruction[] {
     });
 }
 
-const all = (op: string): string[] => instructions().filter((i) => i.op === op).map((i) => i.args);
+const all = (op: string): string[] =>
+  instructions()
+    .filter((i) => i.op === op)
+    .map((i) => i.args);
 const last = (op: string): string => {
   const found = all(op);
   assert.ok(found.length > 0, `the Dockerfile has no ${op}`);
@@ -45,7 +48,7 @@ function startCommands(): Record<string, string> {
   const render = parseYaml(read('render.yaml')) as { services: Array<{ startCommand: string }> };
   const cmd = JSON.parse(last('CMD')) as string[];
   return {
-    'package.json start': pkg.scripts.start!.replace(/^exec /, ''),
+    'package.json start': pkg.scripts.start!.replace(/^MALLOC_ARENA_MAX=\S+ /, '').replace(/^exec /, ''),
     'render.yaml startCommand': render.services[0]!.startCommand,
     'Dockerfile CMD': cmd.join(' '),
   };
@@ -57,19 +60,33 @@ describe('deployment files', () => {
     assert.equal(new Set(Object.values(commands)).size, 1, JSON.stringify(commands, null, 2));
     assert.match(commands['Dockerfile CMD']!, /^node (--[\w-]+(=\S+)? )*dist\/src\/main\.js$/);
     const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
-    assert.match(pkg.scripts.start!, /^exec node /, 'npm start execs node: no shell left to drop a signal');
+    assert.match(pkg.scripts.start!, /^(MALLOC_ARENA_MAX=\S+ )?exec node /, 'npm start execs node: no shell left to drop a signal');
+  });
+
+  it('npm start, Render and the image cap glibc at two malloc arenas, for node and its browser', () => {
+    const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+    assert.match(pkg.scripts.start!, /^MALLOC_ARENA_MAX=\$\{MALLOC_ARENA_MAX:-2\} exec /, 'npm start: 2 unless the environment says otherwise');
+    const render = parseYaml(read('render.yaml')) as { services: Array<{ envVars: Array<{ key: string; value?: string }> }> };
+    assert.equal(render.services[0]!.envVars.find((v) => v.key === 'MALLOC_ARENA_MAX')?.value, '2');
+    assert.match(last('ENV'), /\bMALLOC_ARENA_MAX=2\b/);
   });
 
   it('the image installs its system packages with the script CI runs through setup.sh', () => {
     const runs = all('RUN');
-    assert.ok(runs.some((r) => /scripts\/install-system-packages\.sh build\b/.test(r)), 'the build stage');
-    assert.ok(runs.some((r) => /scripts\/install-system-packages\.sh container\b/.test(r)), 'the final stage');
+    assert.ok(
+      runs.some((r) => /scripts\/install-system-packages\.sh build\b/.test(r)),
+      'the build stage',
+    );
+    assert.ok(
+      runs.some((r) => /scripts\/install-system-packages\.sh container\b/.test(r)),
+      'the final stage',
+    );
     assert.ok(!runs.some((r) => /apt-get install/.test(r)), 'no package list of its own');
     assert.match(read('scripts/setup.sh'), /scripts\/install-system-packages\.sh/);
     assert.match(read('.ci/run'), /scripts\/setup\.sh --tests/);
   });
 
-  it("the container purpose installs everything the runtime one does (the image runs what the tests ran)", () => {
+  it('the container purpose installs everything the runtime one does (the image runs what the tests ran)', () => {
     const script = read('scripts/install-system-packages.sh');
     const wanted = (purpose: string): string[] => {
       const block = new RegExp(`\\n\\s+${purpose}\\)\\n([\\s\\S]*?);;`).exec(script);
@@ -101,7 +118,8 @@ describe('deployment files', () => {
       .join(' ')
       .split(/\s+/)
       .map((pair) => pair.split('=')[0]!)
-      .filter((name) => name !== '' && !['NODE_ENV', 'PUPPETEER_SKIP_DOWNLOAD'].includes(name));
+      // The runtime's own, not the daemon's: node's, puppeteer's install step's and glibc's.
+      .filter((name) => name !== '' && !['NODE_ENV', 'PUPPETEER_SKIP_DOWNLOAD', 'MALLOC_ARENA_MAX'].includes(name));
     assert.ok(names.length >= 5, names.join());
     for (const name of names) assert.match(example, new RegExp(`^#? ?${name}=`, 'm'), `${name} is not in .env.example`);
   });
@@ -122,7 +140,9 @@ describe('deployment files', () => {
   });
 
   it('.dockerignore keeps sessions, secrets and local builds out of the image', () => {
-    const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim());
     for (const entry of ['.env', '.wwebjs_auth', '.wwebjs_cache', 'node_modules', 'dist', '.git']) assert.ok(ignored.includes(entry), entry);
     assert.ok(ignored.includes('!.env.example'));
   });
@@ -136,9 +156,15 @@ describe('deployment files', () => {
     assert.equal(native.services[0]!.healthCheckPath, '/api/health');
   });
 
-  it('render.yaml\'s PostgreSQL variant: no disk, DATABASE_URL from the Render Postgres it declares, the same start and health check', () => {
+  it("render.yaml's PostgreSQL variant: no disk, DATABASE_URL from the Render Postgres it declares, the same start and health check", () => {
     interface Blueprint {
-      services: Array<{ runtime: string; startCommand: string; healthCheckPath: string; disk?: unknown; envVars: Array<{ key: string; fromDatabase?: { name: string; property: string } }> }>;
+      services: Array<{
+        runtime: string;
+        startCommand: string;
+        healthCheckPath: string;
+        disk?: unknown;
+        envVars: Array<{ key: string; fromDatabase?: { name: string; property: string } }>;
+      }>;
       databases?: Array<{ name: string; ipAllowList?: unknown[] }>;
     }
     const postgres = parseYaml(postgresVariant()) as Blueprint;
@@ -155,11 +181,11 @@ describe('deployment files', () => {
     assert.ok(!service.envVars.some((v) => v.key === 'AUTH_PATH'), 'no AUTH_PATH on a disk that is not there');
   });
 
-  it('the README shows the PostgreSQL variant as it is in render.yaml', () => {
-    const readme = read('README.md');
-    const start = readme.indexOf('<!-- render.yaml: the PostgreSQL variant -->');
-    assert.ok(start >= 0, 'the README has the blueprint');
-    const block = /```yaml\n([\s\S]*?)```/.exec(readme.slice(start));
+  it('docs/cluster.md shows the PostgreSQL variant as it is in render.yaml', () => {
+    const page = read('docs/cluster.md');
+    const start = page.indexOf('<!-- render.yaml: the PostgreSQL variant -->');
+    assert.ok(start >= 0, 'docs/cluster.md has the blueprint');
+    const block = /```yaml\n([\s\S]*?)```/.exec(page.slice(start));
     assert.ok(block);
     assert.deepEqual(parseYaml(block[1]!), parseYaml(postgresVariant()));
   });
@@ -170,6 +196,9 @@ function postgresVariant(): string {
   const text = read('render.yaml');
   const start = text.indexOf('# --- The PostgreSQL variant');
   assert.ok(start >= 0, 'render.yaml has the PostgreSQL variant');
-  const lines = text.slice(start).split('\n').filter((line) => line.startsWith('#  '));
+  const lines = text
+    .slice(start)
+    .split('\n')
+    .filter((line) => line.startsWith('#  '));
   return lines.map((line) => line.slice(3)).join('\n');
 }

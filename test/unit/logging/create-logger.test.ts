@@ -14,7 +14,12 @@ function capture(options: Partial<LoggerOptions> = {}) {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString().split('\n').filter((l) => l.length > 0));
+      lines.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter((l) => l.length > 0),
+      );
       done();
     },
   });
@@ -23,7 +28,7 @@ function capture(options: Partial<LoggerOptions> = {}) {
   return {
     logger,
     lines,
-    async output(): Promise<string> {
+    output: async (): Promise<string> => {
       await flush();
       return lines.join('\n');
     },
@@ -111,10 +116,11 @@ describe('createLogger output shape', () => {
     const logger = createLogger({ level: 'info', format: 'json', secrets: () => [TOKEN] });
     const written: string[] = [];
     const original = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array) => {
+    const capture = (chunk: string | Uint8Array): boolean => {
       written.push(chunk.toString());
       return true;
-    }) as typeof process.stdout.write;
+    };
+    process.stdout.write = capture;
     try {
       logger.info(`stdout check ${TOKEN}`, { token: 'stdout-token-value' });
       await flush(1);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AppError } from '../../../src/errors';
+import { AppError } from '../../../src/common/errors';
 import { flush } from '../../support/fake-clock';
 import { createHarness } from '../../support/supervisor-harness';
 import { browserDies } from '../../support/supervisor-helpers';
@@ -14,7 +14,11 @@ describe('SessionSupervisor: clear()', () => {
     assert.equal(old.count('logout'), 1);
     assert.ok(old.count('destroy') >= 1);
     const order = ['client#1.logout', 'client#1.destroy', 'store.wipe', 'client#2.created'].map((e) => h.journal.indexOf(e));
-    assert.deepEqual([...order].sort((a, b) => a - b), order, `order: ${h.journal.entries.join(', ')}`);
+    assert.deepEqual(
+      [...order].sort((a, b) => a - b),
+      order,
+      `order: ${h.journal.entries.join(', ')}`,
+    );
     assert.ok(order.every((i) => i >= 0));
     assert.equal(h.metadata.data.pairedAt, null);
     assert.equal(h.metadata.data.me, null);
@@ -142,7 +146,14 @@ describe('SessionSupervisor: clear()', () => {
     await h.supervisor.clear();
     await h.supervisor.start();
     await flush();
-    assert.equal(h.factory.live().length, 1, `live clients: ${h.factory.live().map((c) => c.id).join(', ')}`);
+    assert.equal(
+      h.factory.live().length,
+      1,
+      `live clients: ${h.factory
+        .live()
+        .map((c) => c.id)
+        .join(', ')}`,
+    );
   });
 
   it('a clear whose wipe fails rejects CLEAR_FAILED and does not leave the daemon idle claiming a QR follows', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AppError } from '../../../src/errors';
+import { AppError } from '../../../src/common/errors';
 import type { WaClientEvent } from '../../../src/whatsapp/wa-client';
 import { flush } from '../../support/fake-clock';
 import { createHarness, ME, type Harness } from '../../support/supervisor-harness';
@@ -199,9 +199,15 @@ describe('SessionSupervisor: withClient()', () => {
   it('runs with the live client while ready, and answers NOT_READY in every other state', async () => {
     const h = createHarness();
     const client = await h.start();
-    await assert.rejects(h.supervisor.withClient(async () => 'x'), (error: unknown) => error instanceof AppError && error.code === 'NOT_READY');
+    await assert.rejects(
+      h.supervisor.withClient(async () => 'x'),
+      (error: unknown) => error instanceof AppError && error.code === 'NOT_READY',
+    );
     client.qr();
-    await assert.rejects(h.supervisor.withClient(async () => 'x'), /not ready \(the session is qr\)/);
+    await assert.rejects(
+      h.supervisor.withClient(async () => 'x'),
+      /not ready \(the session is qr\)/,
+    );
     client.authenticated();
     client.ready();
     await flush();
@@ -209,19 +215,28 @@ describe('SessionSupervisor: withClient()', () => {
     assert.match(sent.id, /^true_15550002222@c\.us_/);
     assert.deepEqual(client.sent, [{ chatId: '15550002222@c.us', text: 'hello', options: { quotedMessageId: 'abc' } }]);
     browserDies(client);
-    await assert.rejects(h.supervisor.withClient(async () => 'x'), /not ready \(the session is reconnecting\)/);
+    await assert.rejects(
+      h.supervisor.withClient(async () => 'x'),
+      /not ready \(the session is reconnecting\)/,
+    );
   });
 
   it('a "client gone" failure inside it probes the page at once; other failures do not', async () => {
     const h = createHarness();
     const client = await h.pairFresh();
     client.sendOutcome = { reject: new Error('boom: invalid wid') };
-    await assert.rejects(h.supervisor.withClient((live) => live.sendText('x@c.us', 'hi')), /invalid wid/);
+    await assert.rejects(
+      h.supervisor.withClient((live) => live.sendText('x@c.us', 'hi')),
+      /invalid wid/,
+    );
     await flush();
     assert.equal(client.count('getState'), 0, 'an ordinary failure is the caller’s');
     client.sendOutcome = { reject: new Error('Protocol error (Runtime.callFunctionOn): Target closed') };
     client.stateAnswer = { reject: new Error('Target closed') };
-    await assert.rejects(h.supervisor.withClient((live) => live.sendText('x@c.us', 'hi')), /Target closed/);
+    await assert.rejects(
+      h.supervisor.withClient((live) => live.sendText('x@c.us', 'hi')),
+      /Target closed/,
+    );
     await flush();
     assert.equal(client.count('getState'), 1, 'probed at once, not 30 s later');
     assert.equal(h.state(), 'reconnecting');

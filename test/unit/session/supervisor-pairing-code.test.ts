@@ -2,7 +2,7 @@
 // and paused before they flood the phone, refusals back off, and a linked account never gets one.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AppError } from '../../../src/errors';
+import { AppError } from '../../../src/common/errors';
 import { MAX_UNUSED_CODES } from '../../../src/session/pairing-code-budget';
 import { flush } from '../../support/fake-clock';
 import { createHarness, ME } from '../../support/supervisor-harness';
@@ -33,7 +33,11 @@ describe('SessionSupervisor: pairing by code', () => {
     assert.equal(snap.state, 'qr');
     assert.equal(snap.qr, null);
     assert.deepEqual(
-      { value: snap.code?.value, phoneNumber: snap.code?.phoneNumber, life: (snap.code?.expiresAt.getTime() ?? 0) - (snap.code?.issuedAt.getTime() ?? 0) },
+      {
+        value: snap.code?.value,
+        phoneNumber: snap.code?.phoneNumber,
+        life: (snap.code?.expiresAt.getTime() ?? 0) - (snap.code?.issuedAt.getTime() ?? 0),
+      },
       { value: 'ABCD2345', phoneNumber: PHONE, life: INTERVAL },
     );
     assert.match(snap.message, /Link with phone number instead/);
@@ -195,7 +199,7 @@ describe('SessionSupervisor: pairing by code', () => {
     assertTransitionsAllowed(h, true);
   });
 
-  it('the expiry shown is WhatsApp\'s 3 minutes, even when new codes are asked for less often', async () => {
+  it("the expiry shown is WhatsApp's 3 minutes, even when new codes are asked for less often", async () => {
     const h = createHarness({ pairingPhoneNumber: PHONE, pairingCodeIntervalMs: 600_000 });
     const client = await h.start();
     client.code('SLOWCODE');

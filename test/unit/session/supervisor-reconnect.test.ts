@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AppError } from '../../../src/errors';
+import { AppError } from '../../../src/common/errors';
 import { flush } from '../../support/fake-clock';
 import type { FakeWaClient } from '../../support/fake-wa-client';
 import { createHarness, ME } from '../../support/supervisor-harness';
@@ -38,7 +38,12 @@ describe('SessionSupervisor: connection loss', () => {
       assert.equal(h.state(), 'ready');
       assert.equal(next.count('initialize'), 1);
       assert.equal(h.qrs.length, 1, 'no second QR: the kept session logs in');
-      assert.deepEqual(h.transitions.slice(3), ['ready → reconnecting', 'reconnecting → starting', 'starting → authenticated', 'authenticated → ready']);
+      assert.deepEqual(h.transitions.slice(3), [
+        'ready → reconnecting',
+        'reconnecting → starting',
+        'starting → authenticated',
+        'authenticated → ready',
+      ]);
       assertTransitionsAllowed(h);
     });
   }

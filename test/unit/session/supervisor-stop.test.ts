@@ -97,7 +97,11 @@ describe('SessionSupervisor: stop()', () => {
     let stopped = false;
     void h.supervisor.stop().then(() => (stopped = true));
     await h.clock.advance(h.config.timeouts.shutdownMs - 1);
-    assert.equal(stopped, true, `stop() still running after ${h.config.timeouts.shutdownMs - 1} ms; destroy() called ${client.count('destroy')} times`);
+    assert.equal(
+      stopped,
+      true,
+      `stop() still running after ${h.config.timeouts.shutdownMs - 1} ms; destroy() called ${client.count('destroy')} times`,
+    );
     assert.equal(h.factory.live().length, 0);
   });
 });

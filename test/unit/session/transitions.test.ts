@@ -18,8 +18,14 @@ describe('the transition table', () => {
   });
 
   it('failed and stopping are ends: failed leaves only for stopping or an operator clear, stopping for nothing', () => {
-    assert.deepEqual(SESSION_STATES.filter((to) => to !== 'failed' && isAllowedTransition('failed', to)), ['logged_out', 'stopping']);
-    assert.deepEqual(SESSION_STATES.filter((to) => to !== 'stopping' && isAllowedTransition('stopping', to)), []);
+    assert.deepEqual(
+      SESSION_STATES.filter((to) => to !== 'failed' && isAllowedTransition('failed', to)),
+      ['logged_out', 'stopping'],
+    );
+    assert.deepEqual(
+      SESSION_STATES.filter((to) => to !== 'stopping' && isAllowedTransition('stopping', to)),
+      [],
+    );
   });
 });
 
@@ -29,7 +35,18 @@ describe('StateHolder', () => {
     const clock = new FakeClock();
     const seen: SessionState[] = [];
     const h = new StateHolder(
-      { state: 'starting', me: null, qr: null, code: null, pairing: { method: 'qr', phoneNumber: null, retryAt: null }, sessionExpired: false, message: 'Starting.', reconnectAttempt: 0, nextRetryAt: null, lastError: null },
+      {
+        state: 'starting',
+        me: null,
+        qr: null,
+        code: null,
+        pairing: { method: 'qr', phoneNumber: null, retryAt: null },
+        sessionExpired: false,
+        message: 'Starting.',
+        reconnectAttempt: 0,
+        nextRetryAt: null,
+        lastError: null,
+      },
       clock,
       logger,
     );
