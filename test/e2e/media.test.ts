@@ -71,6 +71,14 @@ describe('media through the daemon', { timeout: 300_000 }, () => {
   });
   after(() => receiver.close());
 
+  /** The phone sends `media` to the bot; the `message` event the receiver got for it. */
+  async function receive(body: string, media: Parameters<SimPhone['incoming']>[0]['media']): Promise<MediaEvent> {
+    const phone = scene.phone;
+    assert.ok(phone);
+    const { id } = await phone.incoming({ from: '15550004444', body, media });
+    return eventually(async () => events(receiver).find((e) => e.type === 'message' && e.data.id.endsWith(id)), 'the message event');
+  }
+
   it('each kind sent as JSON base64 reaches the phone as that kind, byte for byte, with its caption and name', async () => {
     const phone = scene.phone;
     assert.ok(phone);
@@ -172,11 +180,8 @@ describe('media through the daemon', { timeout: 300_000 }, () => {
   });
 
   it('a received image reaches the webhook as a media id and url; the url gives the same bytes', async () => {
-    const phone = scene.phone;
-    assert.ok(phone);
     const png = sample.png(24);
-    const { id } = await phone.incoming({ from: '15550004444', body: 'my receipt', media: { data: png.toString('base64'), mimetype: 'image/png' } });
-    const event = await eventually(async () => events(receiver).find((e) => e.type === 'message' && e.data.id.endsWith(id)), 'the message event');
+    const event = await receive('my receipt', { data: png.toString('base64'), mimetype: 'image/png' });
     assert.deepEqual([event.data.type, event.data.hasMedia, event.data.body], ['image', true, 'my receipt']);
     const media = event.data.media;
     assert.ok(media?.url && media.id);
@@ -189,27 +194,18 @@ describe('media through the daemon', { timeout: 300_000 }, () => {
   });
 
   it('a received file that cannot be downloaded still reaches the webhook, as unavailable', async () => {
-    const phone = scene.phone;
-    assert.ok(phone);
-    const { id } = await phone.incoming({
-      from: '15550004444',
-      body: 'lost file',
-      media: { data: sample.pdf().toString('base64'), mimetype: 'application/pdf', filename: 'gone.pdf', downloadFails: true },
+    const event = await receive('lost file', {
+      data: sample.pdf().toString('base64'),
+      mimetype: 'application/pdf',
+      filename: 'gone.pdf',
+      downloadFails: true,
     });
-    const event = await eventually(async () => events(receiver).find((e) => e.type === 'message' && e.data.id.endsWith(id)), 'the message event');
     assert.equal(event.data.media?.status, 'unavailable');
     assert.equal(event.data.media?.url, undefined);
   });
 
   it('retention: past MEDIA_RETENTION_HOURS a received file is 410 MEDIA_EXPIRED', async () => {
-    const phone = scene.phone;
-    assert.ok(phone);
-    const { id } = await phone.incoming({
-      from: '15550004444',
-      body: 'old photo',
-      media: { data: sample.png().toString('base64'), mimetype: 'image/png' },
-    });
-    const event = await eventually(async () => events(receiver).find((e) => e.type === 'message' && e.data.id.endsWith(id)), 'the message event');
+    const event = await receive('old photo', { data: sample.png().toString('base64'), mimetype: 'image/png' });
     const url = event.data.media?.url;
     assert.ok(url);
     // Two days ago, as the daemon's own database records it.
