@@ -60,7 +60,12 @@ function readForm(req: Request, maxBytes: number): Promise<MessageForm> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: req.headers, limits: { files: 1, fileSize: maxBytes, fields: 16, fieldSize: TEXT_FIELD_LIMIT, parts: 17 } });
+      // busboy signals 'limit' once a file reaches fileSize, not once it passes it: one byte more,
+      // so a file of exactly the limit is taken here as it is in JSON.
+      parser = busboy({
+        headers: req.headers,
+        limits: { files: 1, fileSize: maxBytes + 1, fields: 16, fieldSize: TEXT_FIELD_LIMIT, parts: 17 },
+      });
     } catch {
       return reject(
         new AppError('BAD_REQUEST', 'The multipart body has no boundary. To resolve, let your HTTP client build the form (curl -F, FormData).'),

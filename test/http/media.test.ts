@@ -93,6 +93,34 @@ describe('POST /api/messages with media', () => {
     assert.equal(anonymous.status, 401, 'auth before the body is read');
   });
 
+  it('a file of exactly MEDIA_MAX_BYTES is taken both ways; one byte more is 413 both ways', async () => {
+    const limit = 64 * 1_024;
+    const pdfOf = (size: number): Buffer => Buffer.concat([sample.pdf(), Buffer.alloc(size - sample.pdf().length, 32)]);
+    const form = (bytes: Buffer): FormData => fileForm({ to: '15550002222' }, { bytes, name: 'edge.pdf', type: 'application/pdf' });
+    const atLimit = [
+      await send(app, { to: '15550002222', media: { data: pdfOf(limit).toString('base64') } }),
+      await sendForm(app, form(pdfOf(limit))),
+    ];
+    assert.deepEqual(
+      atLimit.map((r) => [r.status, r.body.media?.size]),
+      [
+        [202, limit],
+        [202, limit],
+      ],
+    );
+    const over = [
+      await send(app, { to: '15550002222', media: { data: pdfOf(limit + 1).toString('base64') } }),
+      await sendForm(app, form(pdfOf(limit + 1))),
+    ];
+    assert.deepEqual(
+      over.map((r) => [r.status, r.body.error.code]),
+      [
+        [413, 'MEDIA_TOO_LARGE'],
+        [413, 'MEDIA_TOO_LARGE'],
+      ],
+    );
+  });
+
   it('every media error code, each with a message that says what to do', async () => {
     const data = (bytes: Buffer) => bytes.toString('base64');
     const cases: Array<[unknown, number, string]> = [
