@@ -31,7 +31,13 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 export class WebhookDeliverer {
   private readonly inFlight = new Map<string, string>();
   private readonly attempts = new Set<Promise<void>>();
-  private readonly shutdown = new AbortController();
+  /**
+   * One controller per attempt in flight, aborted by stop(). Not AbortSignal.any with one
+   * long-lived shutdown signal: Node keeps a reference on that signal for every signal ever
+   * combined with it (nodejs/node#55351, still so in Node 20), about 64 bytes an attempt for
+   * the life of the process.
+   */
+  private readonly inFlightAttempts = new Set<AbortController>();
   private timer: TimerHandle | null = null;
   private timerAt = Infinity;
   private running = false;
@@ -59,7 +65,7 @@ export class WebhookDeliverer {
   async stop(): Promise<void> {
     this.running = false;
     this.clearTimer();
-    this.shutdown.abort();
+    for (const controller of this.inFlightAttempts) controller.abort(new DOMException('the daemon is stopping', 'AbortError'));
     await this.pumping;
     await Promise.allSettled([...this.attempts]);
   }
@@ -135,6 +141,11 @@ export class WebhookDeliverer {
     const attempts = delivery.attempts + 1;
     let statusCode: number | null = null;
     let failure: string | null = null;
+    const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const controller = new AbortController();
+    const timeout = setTimeout(() => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+    timeout.unref();
+    this.inFlightAttempts.add(controller);
     try {
       const response = await fetch(delivery.url, {
         method: 'POST',
@@ -147,13 +158,16 @@ export class WebhookDeliverer {
         },
         body: delivery.body,
         redirect: 'manual',
-        signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS), this.shutdown.signal]),
+        signal: controller.signal,
       });
       statusCode = response.status;
       await response.body?.cancel().catch(() => undefined);
       if (response.status < 200 || response.status > 299) failure = `HTTP ${response.status}`;
     } catch (error) {
-      failure = describeFetchError(error, this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      failure = describeFetchError(error, timeoutMs);
+    } finally {
+      clearTimeout(timeout);
+      this.inFlightAttempts.delete(controller);
     }
     try {
       if (failure === null) {

@@ -139,4 +139,20 @@ describe('WebhookDeliverer', () => {
     await eventually(async () => ((await h.deliveryOf(id))?.status === 'delivered' ? true : undefined), 'delivered after the retry');
     assert.equal(r.received.length, 2);
   });
+
+  it('stop() interrupts an attempt in flight (recorded as failed, not lost); after a start it is delivered', async () => {
+    const r = await receiver();
+    r.script.push('hang');
+    const h = await setup([r.url]);
+    const id = await h.record();
+    await r.waitFor(1);
+    const stopped = Date.now();
+    await h.deliverer.stop();
+    assert.ok(Date.now() - stopped < 2_000, 'stop() does not wait out the 10 s timeout');
+    const interrupted = await h.deliveryOf(id);
+    assert.deepEqual([interrupted?.status, interrupted?.lastError], ['failed', 'interrupted by the daemon shutting down']);
+    h.deliverer.start();
+    await eventually(async () => ((await h.deliveryOf(id))?.status === 'delivered' ? true : undefined), 'delivered after the start', 5_000);
+    assert.equal(r.received.length, 2);
+  });
 });
