@@ -82,83 +82,107 @@ async function untilOnPhone(phone: SimPhone, caption: string, timeoutMs = 120_00
   throw new Error(`"${caption}" did not reach the phone within ${timeoutMs} ms`);
 }
 
-export async function mediaSection(ctx: BenchContext, options: MediaOptions): Promise<MediaSection> {
-  const large = 16 * 2 ** 20;
-  const run = await startDaemon(ctx, await ctx.dirs.copyOf(options.template, 'media'), {
-    env: { SEND_RATE_PER_MINUTE: '600', SEND_CHAT_GAP_MS: '0', MEDIA_MAX_BYTES: String(large) },
+type DaemonRun = Awaited<ReturnType<typeof startDaemon>>;
+
+/** A daemon of its own from the paired template, ready, with the phone attached. */
+async function withDaemon<T>(
+  ctx: BenchContext,
+  options: MediaOptions,
+  name: string,
+  fn: (run: DaemonRun, phone: SimPhone, url: string) => Promise<T>,
+): Promise<T> {
+  const run = await startDaemon(ctx, await ctx.dirs.copyOf(options.template, name), {
+    env: { SEND_RATE_PER_MINUTE: '600', SEND_CHAT_GAP_MS: '0', MEDIA_MAX_BYTES: String(LARGE) },
   });
   try {
     await run.waitForReady();
     const phone = await SimPhone.attach(run.profileDir, { timeoutMs: 30_000 });
     try {
-      const url = run.url('/api/messages');
-      const image = noisePng(5 * 2 ** 20);
-      const data = image.toString('base64');
-      const times: number[] = [];
-      for (let i = 0; i < options.sends; i++) {
-        const caption = `bench image ${i}`;
-        const started = performance.now();
-        await send(url, { to: '15550031000', text: caption, media: { data } });
-        await untilOnPhone(phone, caption);
-        times.push(performance.now() - started);
-        await phone.clearOutbox();
-      }
-      options.log(`  5 MiB image API -> phone: p50 ${median(times).toFixed(0)} ms, p99 ${percentile(times, 99).toFixed(0)} ms over ${times.length}`);
-
-      const file = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(large - 9)]);
-      /** Sends the 16 MiB file one way with the tree's PSS sampled every 50 ms. */
-      const measureLarge = async (how: string, post: (caption: string) => Promise<string>): Promise<LargeSend> => {
-        await sleep(options.settleMs);
-        const before = await measureTree(run.child.pid, [run.profileDir]);
-        let peak = before;
-        /** Each role's own peak: node's and the renderer's need not come at the same moment. */
-        const rolePeaks = new Map<string, number>();
-        let sampling = true;
-        const sampler = (async () => {
-          while (sampling) {
-            const now = await measureTree(run.child.pid, [run.profileDir]).catch(() => null);
-            if (now !== null && now.pss > peak.pss) peak = now;
-            for (const p of now?.processes ?? []) rolePeaks.set(p.role, Math.max(rolePeaks.get(p.role) ?? 0, p.pss));
-            await sleep(50);
-          }
-        })();
-        const caption = `bench 16 MiB ${how}`;
-        const started = performance.now();
-        await post(caption);
-        await untilOnPhone(phone, caption);
-        const ms = performance.now() - started;
-        await sleep(1_000);
-        sampling = false;
-        await sampler;
-        await phone.clearOutbox();
-        options.log(
-          `  16 MiB document by ${how}: ${ms.toFixed(0)} ms; tree PSS ${mib(before.pss)} -> peak ${mib(peak.pss)} MiB (+${mib(peak.pss - before.pss)}); before: ${describeRoles(before)}; each role's peak: ${[...rolePeaks].map(([role, pss]) => `${role} ${mib(pss)}`).join(', ')} (MiB)`,
-        );
-        return { pssBefore: before.pss, pssPeak: peak.pss, nodePssBefore: before.node.pss, nodePssPeak: peak.node.pss, ms };
-      };
-      const json = await measureLarge('JSON base64', (caption) =>
-        send(url, { to: '15550031001', text: caption, media: { data: file.toString('base64'), filename: 'large.pdf' } }),
-      );
-      const form = await measureLarge('multipart', (caption) => sendForm(url, '15550031002', caption, file, 'large.pdf'));
-      return {
-        imageBytes: image.length,
-        sends: times.length,
-        p50Ms: median(times),
-        p99Ms: percentile(times, 99),
-        largeBytes: large,
-        pssBefore: json.pssBefore,
-        pssPeak: json.pssPeak,
-        nodePssBefore: json.nodePssBefore,
-        nodePssPeak: json.nodePssPeak,
-        largeMs: json.ms,
-        form,
-      };
+      return await fn(run, phone, run.url('/api/messages'));
     } finally {
       await phone.detach();
     }
   } finally {
     await run.stop();
   }
+}
+
+const LARGE = 16 * 2 ** 20;
+
+/**
+ * The 16 MiB file sent one way by a daemon that has sent nothing yet (what earlier sends left in
+ * node's and the page's heaps would move the baseline), with the tree's PSS sampled every 50 ms.
+ */
+async function measureLarge(
+  ctx: BenchContext,
+  options: MediaOptions,
+  how: string,
+  post: (url: string, caption: string) => Promise<string>,
+): Promise<LargeSend> {
+  return withDaemon(ctx, options, `media-${how.split(' ')[0]?.toLowerCase() ?? 'large'}`, async (run, phone, url) => {
+    await sleep(options.settleMs);
+    const before = await measureTree(run.child.pid, [run.profileDir]);
+    let peak = before;
+    /** Each role's own peak: node's and the renderer's need not come at the same moment. */
+    const rolePeaks = new Map<string, number>();
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const now = await measureTree(run.child.pid, [run.profileDir]).catch(() => null);
+        if (now !== null && now.pss > peak.pss) peak = now;
+        for (const p of now?.processes ?? []) rolePeaks.set(p.role, Math.max(rolePeaks.get(p.role) ?? 0, p.pss));
+        await sleep(50);
+      }
+    })();
+    const caption = `bench 16 MiB ${how}`;
+    const started = performance.now();
+    await post(url, caption);
+    await untilOnPhone(phone, caption);
+    const ms = performance.now() - started;
+    await sleep(1_000);
+    sampling = false;
+    await sampler;
+    options.log(
+      `  16 MiB document by ${how}: ${ms.toFixed(0)} ms; tree PSS ${mib(before.pss)} -> peak ${mib(peak.pss)} MiB (+${mib(peak.pss - before.pss)}); before: ${describeRoles(before)}; each role's peak: ${[...rolePeaks].map(([role, pss]) => `${role} ${mib(pss)}`).join(', ')} (MiB)`,
+    );
+    return { pssBefore: before.pss, pssPeak: peak.pss, nodePssBefore: before.node.pss, nodePssPeak: peak.node.pss, ms };
+  });
+}
+
+export async function mediaSection(ctx: BenchContext, options: MediaOptions): Promise<MediaSection> {
+  const image = noisePng(5 * 2 ** 20);
+  const times = await withDaemon(ctx, options, 'media-images', async (_run, phone, url) => {
+    const data = image.toString('base64');
+    const times: number[] = [];
+    for (let i = 0; i < options.sends; i++) {
+      const caption = `bench image ${i}`;
+      const started = performance.now();
+      await send(url, { to: '15550031000', text: caption, media: { data } });
+      await untilOnPhone(phone, caption);
+      times.push(performance.now() - started);
+      await phone.clearOutbox();
+    }
+    return times;
+  });
+  options.log(`  5 MiB image API -> phone: p50 ${median(times).toFixed(0)} ms, p99 ${percentile(times, 99).toFixed(0)} ms over ${times.length}`);
+  const file = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(LARGE - 9)]);
+  const json = await measureLarge(ctx, options, 'JSON base64', (url, caption) =>
+    send(url, { to: '15550031001', text: caption, media: { data: file.toString('base64'), filename: 'large.pdf' } }),
+  );
+  const form = await measureLarge(ctx, options, 'multipart', (url, caption) => sendForm(url, '15550031002', caption, file, 'large.pdf'));
+  return {
+    imageBytes: image.length,
+    sends: times.length,
+    p50Ms: median(times),
+    p99Ms: percentile(times, 99),
+    largeBytes: LARGE,
+    pssBefore: json.pssBefore,
+    pssPeak: json.pssPeak,
+    nodePssBefore: json.nodePssBefore,
+    nodePssPeak: json.nodePssPeak,
+    largeMs: json.ms,
+    form,
+  };
 }
 
 export function formatMedia(section: MediaSection): string {
