@@ -288,5 +288,7 @@ function log(line: string): void {
 
 void main().catch((error: unknown) => {
   process.stderr.write(`bench failed: ${String((error as Error)?.stack ?? error)}\n`);
-  process.exitCode = 1;
+  // Every daemon was stopped on the way out (finally blocks); a timer or socket left behind
+  // must not keep a failed bench running.
+  process.exit(1);
 });

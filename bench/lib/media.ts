@@ -136,12 +136,17 @@ async function measureLarge(
     })();
     const caption = `bench 16 MiB ${how}`;
     const started = performance.now();
-    await post(url, caption);
-    await untilOnPhone(phone, caption);
-    const ms = performance.now() - started;
-    await sleep(1_000);
-    sampling = false;
-    await sampler;
+    let ms: number;
+    try {
+      await post(url, caption);
+      await untilOnPhone(phone, caption);
+      ms = performance.now() - started;
+      await sleep(1_000);
+    } finally {
+      // A failed send must not leave the sampler running: it would keep the bench alive.
+      sampling = false;
+      await sampler;
+    }
     options.log(
       `  16 MiB document by ${how}: ${ms.toFixed(0)} ms; tree PSS ${mib(before.pss)} -> peak ${mib(peak.pss)} MiB (+${mib(peak.pss - before.pss)}); before: ${describeRoles(before)}; each role's peak: ${[...rolePeaks].map(([role, pss]) => `${role} ${mib(pss)}`).join(', ')} (MiB)`,
     );
