@@ -119,7 +119,7 @@ async function measureLarge(
   how: string,
   post: (url: string, caption: string) => Promise<string>,
 ): Promise<LargeSend> {
-  return withDaemon(ctx, options, `media-${how.split(' ')[0]?.toLowerCase() ?? 'large'}`, async (run, phone, url) => {
+  return withDaemon(ctx, options, `media-${how === 'multipart' ? 'form' : 'json'}`, async (run, phone, url) => {
     await sleep(options.settleMs);
     const before = await measureTree(run.child.pid, [run.profileDir]);
     let peak = before;

@@ -37,7 +37,7 @@ export class WebhookDeliverer {
    * combined with it (nodejs/node#55351, still so in Node 20), about 64 bytes an attempt for
    * the life of the process.
    */
-  private readonly inFlightAttempts = new Set<AbortController>();
+  private readonly attemptControllers = new Set<AbortController>();
   private timer: TimerHandle | null = null;
   private timerAt = Infinity;
   private running = false;
@@ -65,7 +65,7 @@ export class WebhookDeliverer {
   async stop(): Promise<void> {
     this.running = false;
     this.clearTimer();
-    for (const controller of this.inFlightAttempts) controller.abort(new DOMException('the daemon is stopping', 'AbortError'));
+    for (const controller of this.attemptControllers) controller.abort(new DOMException('the daemon is stopping', 'AbortError'));
     await this.pumping;
     await Promise.allSettled([...this.attempts]);
   }
@@ -145,7 +145,7 @@ export class WebhookDeliverer {
     const controller = new AbortController();
     const timeout = setTimeout(() => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
     timeout.unref();
-    this.inFlightAttempts.add(controller);
+    this.attemptControllers.add(controller);
     try {
       const response = await fetch(delivery.url, {
         method: 'POST',
@@ -167,7 +167,7 @@ export class WebhookDeliverer {
       failure = describeFetchError(error, timeoutMs);
     } finally {
       clearTimeout(timeout);
-      this.inFlightAttempts.delete(controller);
+      this.attemptControllers.delete(controller);
     }
     try {
       if (failure === null) {
