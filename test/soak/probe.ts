@@ -14,6 +14,8 @@ export interface Sample {
   /** Reconnects done by then. */
   readonly reconnects: number;
   readonly heapBytes: number;
+  /** The same heap by V8 space (old_space, code_space, ...), used bytes: tells data from compiled code. */
+  readonly heapSpaces: Readonly<Record<string, number>>;
   readonly treePssBytes: number;
   readonly nodePssBytes: number;
   readonly fds: number;
@@ -34,6 +36,7 @@ export interface Sample {
 /** What a trend is judged on, and the floor under which a change does not count. */
 export const SERIES = [
   { key: 'heapBytes', label: "node's heap after GC", unit: 'MiB', floor: 2 * 2 ** 20 },
+  { key: 'codeBytes', label: "  of which V8's compiled code", unit: 'MiB', floor: 2 * 2 ** 20 },
   { key: 'treePssBytes', label: "the tree's PSS", unit: 'MiB', floor: 16 * 2 ** 20 },
   { key: 'nodePssBytes', label: "node's PSS", unit: 'MiB', floor: 8 * 2 ** 20 },
   { key: 'fds', label: 'file descriptors', unit: '', floor: 2 },
@@ -46,7 +49,15 @@ export type SeriesKey = (typeof SERIES)[number]['key'];
 
 export function valueOf(sample: Sample, key: SeriesKey): number {
   if (key === 'handles') return Object.values(sample.resources).reduce((a, b) => a + b, 0);
+  if (key === 'codeBytes') return codeBytes(sample);
   return sample[key];
+}
+
+/** Bytes in V8's code spaces: machine code and bytecode's handlers, which V8 grows and flushes itself. */
+export function codeBytes(sample: Sample): number {
+  return Object.entries(sample.heapSpaces)
+    .filter(([space]) => space.startsWith('code_'))
+    .reduce((sum, [, bytes]) => sum + bytes, 0);
 }
 
 async function size(file: string): Promise<number> {
@@ -61,6 +72,8 @@ export interface ProbeTarget {
 
 export async function takeSample(target: ProbeTarget, inspector: NodeInspector, at: { hours: number; reconnects: number }): Promise<Sample> {
   const heap = await inspector.heapAfterGc();
+  // Read right after the collection, before the probe's own evaluations allocate.
+  const heapSpaces = await inspector.heapSpaces();
   const resources = await inspector.activeResources();
   const byClass = await inspector.emitterListeners();
   const tree = await measureTree(target.pid, [target.profileDir]);
@@ -68,6 +81,7 @@ export async function takeSample(target: ProbeTarget, inspector: NodeInspector, 
   return {
     ...at,
     heapBytes: heap.usedSize,
+    heapSpaces,
     treePssBytes: tree.pss,
     nodePssBytes: tree.node.pss,
     fds,

@@ -31,6 +31,14 @@ function movers(first: Readonly<Record<string, number>>, last: Readonly<Record<s
   return moved.length === 0 ? 'none' : moved.join(', ');
 }
 
+function spaces(first: Readonly<Record<string, number>>, last: Readonly<Record<string, number>>): string {
+  const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(2);
+  return Object.keys(last)
+    .filter((space) => (first[space] ?? 0) > 0 || (last[space] ?? 0) > 0)
+    .map((space) => `${space} ${mib(first[space] ?? 0)} -> ${mib(last[space] ?? 0)}`)
+    .join(', ');
+}
+
 export function formatSoak(result: SoakResult): string {
   const judged = judge(result.samples);
   const first = result.samples[0];
@@ -52,6 +60,7 @@ export function formatSoak(result: SoakResult): string {
       return `| ${label} | ${scaled(trend.first, unit)}${u} | ${scaled(trend.last, unit)}${u} | ${scaled(trend.slopePerHour, unit)} ± ${scaled(2 * trend.slopeError, unit)}${u} | ${scaled(trend.noise, unit)}${u} | ${scaled(trend.change, unit)}${u} | ${trend.flat ? 'yes' : '**no**'} |`;
     }),
     '',
+    `  heap by space (first -> last sample, MiB): ${first && last ? spaces(first.heapSpaces, last.heapSpaces) : '?'}`,
     `  listeners that moved (first -> last sample): ${first && last ? movers(first.listenersByEvent, last.listenersByEvent) : '?'}`,
     `  emitters that moved: ${first && last ? movers(first.emittersByClass, last.emittersByClass) : '?'}`,
     `  handles that moved: ${first && last ? movers(first.resources, last.resources) : '?'}`,

@@ -21,7 +21,7 @@ import { sleep } from '../support/wait';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { applyFault, SOAK_FAULTS, type SoakFault } from './soak-faults';
 import { PhoneLink } from './phone-link';
-import { type Sample, takeSample } from './probe';
+import { codeBytes, type Sample, takeSample } from './probe';
 
 const PLAN_HOURS = 2;
 export const FULL_PLAN = { reconnects: 500, incoming: 20_000, sends: 5_000 } as const;
@@ -131,7 +131,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const taken = await phone.exclusive(() => takeSample(target, probe, { hours: hours(), reconnects }));
       samples.push(taken);
       log(
-        `  sample ${samples.length} at ${(taken.hours * 60).toFixed(1)} min, ${reconnects} reconnects: heap ${(taken.heapBytes / 2 ** 20).toFixed(2)} MiB, tree PSS ${(taken.treePssBytes / 2 ** 20).toFixed(1)} MiB, fds ${taken.fds}, listeners ${taken.listeners}`,
+        `  sample ${samples.length} at ${(taken.hours * 60).toFixed(1)} min, ${reconnects} reconnects: heap ${(taken.heapBytes / 2 ** 20).toFixed(2)} MiB (code ${(codeBytes(taken) / 2 ** 20).toFixed(2)}), tree PSS ${(taken.treePssBytes / 2 ** 20).toFixed(1)} MiB, fds ${taken.fds}, listeners ${taken.listeners}`,
       );
     };
     await sampleNow();

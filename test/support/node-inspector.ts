@@ -115,6 +115,13 @@ export class NodeInspector {
     return reply.result.value as T;
   }
 
+  /** Used bytes in each of V8's heap spaces (old_space, code_space, large_object_space, ...). */
+  heapSpaces(): Promise<Record<string, number>> {
+    return this.evaluate(
+      `Object.fromEntries(process.getBuiltinModule('node:v8').getHeapSpaceStatistics().map((s) => [s.space_name, s.space_used_size]))`,
+    );
+  }
+
   /** Handles and requests keeping the loop alive (sockets, timers, fs requests), counted by kind. */
   activeResources(): Promise<Record<string, number>> {
     return this.evaluate(`process.getActiveResourcesInfo().reduce((n, kind) => (n[kind] = (n[kind] || 0) + 1, n), {})`);
