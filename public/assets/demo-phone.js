@@ -9,22 +9,39 @@
   };
   var shownMessages = '';
 
+  // A request that never answers (the daemon restarting its browser) must not stop the polling:
+  // each gets a deadline (an action may take the daemon two 10 s tries), and the next poll is
+  // scheduled either way.
+  var POLL_DEADLINE_MS = 10000;
+  var ACTION_DEADLINE_MS = 30000;
+
   function call(method, url, body) {
-    var init = { method: method, cache: 'no-store', headers: { Accept: 'application/json' } };
+    var controller = new AbortController();
+    var timer = setTimeout(
+      function () {
+        controller.abort();
+      },
+      method === 'GET' ? POLL_DEADLINE_MS : ACTION_DEADLINE_MS,
+    );
+    var init = { method: method, cache: 'no-store', headers: { Accept: 'application/json' }, signal: controller.signal };
     if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
-    return fetch(url, init).then(function (res) {
-      return res
-        .json()
-        .catch(function () {
-          return null;
-        })
-        .then(function (json) {
-          return { ok: res.ok, status: res.status, body: json };
-        });
-    });
+    return fetch(url, init)
+      .then(function (res) {
+        return res
+          .json()
+          .catch(function () {
+            return null;
+          })
+          .then(function (json) {
+            return { ok: res.ok, status: res.status, body: json };
+          });
+      })
+      .finally(function () {
+        clearTimeout(timer);
+      });
   }
 
   function result(ok, text) {

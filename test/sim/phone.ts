@@ -37,6 +37,21 @@ function isTransient(err: unknown): boolean {
   );
 }
 
+/**
+ * `work`, or a transient error once `ms` pass. Puppeteer's evaluate waits, without a deadline of
+ * its own, for the frame's next execution context while the page reloads (a logout, a re-pair):
+ * only the connection's protocol timeout (a minute) would end it, and every call here promises
+ * its caller an answer within its own timeout.
+ */
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`__sim is not available (page booting): no answer within ${Math.round(ms)} ms`)), Math.max(1, ms));
+  });
+  work.catch(() => undefined);
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 export async function readDevToolsActivePort(profileDir: string): Promise<string | null> {
   try {
     const txt = await readFile(path.join(profileDir, 'DevToolsActivePort'), 'utf8');
@@ -110,13 +125,16 @@ export class SimPhone {
     while (Date.now() < deadline) {
       if (!this.browser.connected) throw new Error('SimPhone: browser disconnected (client destroyed?)');
       try {
-        const pages = await this.browser.pages();
+        const pages = await within(this.browser.pages(), deadline - Date.now());
         for (const p of pages) {
           if (p.isClosed() || !p.url().startsWith('https://web.whatsapp.com')) continue;
-          const ok = await p.evaluate(() => {
-            const sim = (window as unknown as { __sim?: { state(): { booted: boolean } } }).__sim;
-            return !!sim && sim.state().booted;
-          });
+          const ok = await within(
+            p.evaluate(() => {
+              const sim = (window as unknown as { __sim?: { state(): { booted: boolean } } }).__sim;
+              return !!sim && sim.state().booted;
+            }),
+            deadline - Date.now(),
+          );
           if (ok) {
             this.currentPage = p;
             return p;
@@ -150,17 +168,20 @@ export class SimPhone {
         continue;
       }
       try {
-        return (await page.evaluate(
-          async (n: string, a: unknown[]) => {
-            const sim = (window as unknown as { __sim?: Record<string, (...x: unknown[]) => unknown> }).__sim;
-            if (!sim || !(sim as unknown as { state(): { booted: boolean } }).state().booted) {
-              throw new Error('__sim is not available (page booting)');
-            }
-            if (typeof sim[n] !== 'function') throw new Error(`__sim.${n} is not a function`);
-            return await sim[n](...a);
-          },
-          name,
-          args,
+        return (await within(
+          page.evaluate(
+            async (n: string, a: unknown[]) => {
+              const sim = (window as unknown as { __sim?: Record<string, (...x: unknown[]) => unknown> }).__sim;
+              if (!sim || !(sim as unknown as { state(): { booted: boolean } }).state().booted) {
+                throw new Error('__sim is not available (page booting)');
+              }
+              if (typeof sim[n] !== 'function') throw new Error(`__sim.${n} is not a function`);
+              return await sim[n](...a);
+            },
+            name,
+            args,
+          ),
+          deadline - Date.now(),
         )) as T;
       } catch (err) {
         if (!isTransient(err)) throw err;
