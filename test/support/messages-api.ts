@@ -23,14 +23,19 @@ export async function getMessage(daemon: Daemon, id: string): Promise<MessageBod
   return (await res.json()) as MessageBody;
 }
 
-/** The message's record once it is sent. */
-export function whenSent(daemon: Daemon, id: string, what: string, timeoutMs?: number): Promise<MessageBody> {
-  return eventually(
-    async () => {
-      const m = await getMessage(daemon, id);
-      return m.status === 'sent' ? m : undefined;
-    },
-    what,
-    timeoutMs,
-  );
+/** The message's record once it is sent; otherwise the error names its last record and the daemon's log. */
+export async function whenSent(daemon: Daemon, id: string, what: string, timeoutMs?: number): Promise<MessageBody> {
+  let last: MessageBody | null = null;
+  try {
+    return await eventually(
+      async () => {
+        last = await getMessage(daemon, id);
+        return last.status === 'sent' ? last : undefined;
+      },
+      what,
+      timeoutMs,
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; the message: ${JSON.stringify(last)}; the daemon:\n${daemon.tail()}`);
+  }
 }
