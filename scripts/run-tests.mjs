@@ -78,14 +78,37 @@ const env =
     ? process.env
     : { ...process.env, CHROME_PATH: wrapper.file, PUPPETEER_EXECUTABLE_PATH: wrapper.file, CHAOS_SEED: '20261207', CHAOS_SECONDS: '55' };
 
-// End-to-end files each start real Chromium: run files one at a time so two suites never
-// compete for the machine's two cores and skew each other's timeouts.
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
-  stdio: 'inherit',
-  cwd: root,
-  env,
-});
-child.on('exit', (code, signal) => {
+// Three phases, each a run of Node's test runner. The suites that start no browser (unit, http)
+// run two files at a time. The end-to-end files run two at a time too: most of their time is
+// spent waiting on a browser or a timer, not computing, and each has its own daemon, profile,
+// ports and database. The memory files run last and alone: a process's PSS counts the pages it
+// shares with others (node's and Chromium's code), so another test's processes starting or ending
+// beside them would move what they measure.
+const isMemory = (file) => MEMORY_ONLY.has(path.basename(file));
+const isE2e = (file) => file.includes(`${path.sep}test${path.sep}e2e${path.sep}`);
+const phases = [
+  { name: 'unit and http', concurrency: 2, files: files.filter((f) => !isE2e(f)) },
+  { name: 'end-to-end', concurrency: 2, files: files.filter((f) => isE2e(f) && !isMemory(f)) },
+  { name: 'memory', concurrency: 1, files: files.filter((f) => isMemory(f)) },
+].filter((phase) => phase.files.length > 0);
+
+function runPhase(phase) {
+  console.log(`\n# ${phase.name}: ${phase.files.length} files, ${phase.concurrency} at a time`);
+  const args = ['--import', 'tsx', '--test', `--test-concurrency=${phase.concurrency}`, '--test-reporter=spec', ...phase.files];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: 'inherit', cwd: root, env });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+const failed = [];
+try {
+  // Every phase runs even when one fails, so one report shows everything that is red.
+  for (const phase of phases) {
+    if ((await runPhase(phase)) !== 0) failed.push(phase.name);
+  }
+} finally {
   if (wrapper !== null) rmSync(wrapper.dir, { recursive: true, force: true });
-  process.exit(code ?? (signal ? 1 : 0));
-});
+}
+if (failed.length > 0) console.error(`\nFailed: ${failed.join(', ')}`);
+process.exit(failed.length > 0 ? 1 : 0);
