@@ -10,10 +10,11 @@
   var shownMessages = '';
 
   // A request that never answers (the daemon restarting its browser) must not stop the polling:
-  // each gets a deadline (an action may take the daemon two 10 s tries), and the next poll is
-  // scheduled either way.
-  var POLL_DEADLINE_MS = 10000;
-  var ACTION_DEADLINE_MS = 30000;
+  // each gets a deadline past the daemon's own worst case (a view tries twice, each up to three
+  // 3 s calls; an action twice, each up to two 10 s steps), and the next poll is scheduled
+  // either way.
+  var POLL_DEADLINE_MS = 20000;
+  var ACTION_DEADLINE_MS = 45000;
 
   function call(method, url, body) {
     var controller = new AbortController();

@@ -38,10 +38,10 @@ function isTransient(err: unknown): boolean {
 }
 
 /**
- * `work`, or a transient error once `ms` pass. Puppeteer's evaluate waits, without a deadline of
- * its own, for the frame's next execution context while the page reloads (a logout, a re-pair):
- * only the connection's protocol timeout (a minute) would end it, and every call here promises
- * its caller an answer within its own timeout.
+ * `work`, or a transient error once `ms` pass. Puppeteer's evaluate waits for the frame's next
+ * execution context while the page reloads (a logout, a re-pair), up to the page's default
+ * timeout (30 s), longer than any caller here waits; every call promises its caller an answer
+ * within the caller's own timeout.
  */
 function within<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -51,6 +51,9 @@ function within<T>(work: Promise<T>, ms: number): Promise<T> {
   work.catch(() => undefined);
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
+
+/** How long one look at the browser's pages may take: a stuck page must not use a whole budget. */
+const PAGE_TRY_MS = 5_000;
 
 export async function readDevToolsActivePort(profileDir: string): Promise<string | null> {
   try {
@@ -125,7 +128,7 @@ export class SimPhone {
     while (Date.now() < deadline) {
       if (!this.browser.connected) throw new Error('SimPhone: browser disconnected (client destroyed?)');
       try {
-        const pages = await within(this.browser.pages(), deadline - Date.now());
+        const pages = await within(this.browser.pages(), Math.min(deadline - Date.now(), PAGE_TRY_MS));
         for (const p of pages) {
           if (p.isClosed() || !p.url().startsWith('https://web.whatsapp.com')) continue;
           const ok = await within(
@@ -133,7 +136,7 @@ export class SimPhone {
               const sim = (window as unknown as { __sim?: { state(): { booted: boolean } } }).__sim;
               return !!sim && sim.state().booted;
             }),
-            deadline - Date.now(),
+            Math.min(deadline - Date.now(), PAGE_TRY_MS),
           );
           if (ok) {
             this.currentPage = p;
@@ -149,9 +152,9 @@ export class SimPhone {
   }
 
   /** The page currently hosting the sim (re-found after reloads). */
-  async page(): Promise<Page> {
+  async page(timeoutMs = this.callTimeoutMs): Promise<Page> {
     if (this.currentPage && !this.currentPage.isClosed()) return this.currentPage;
-    return this.findPage(this.callTimeoutMs);
+    return this.findPage(timeoutMs);
   }
 
   /** Calls window.__sim[name](...args) in the page, retrying across reloads. */
@@ -162,7 +165,7 @@ export class SimPhone {
       if (!this.browser.connected) throw new Error(`SimPhone.${name}: browser disconnected (client destroyed?)`);
       let page: Page;
       try {
-        page = await this.page();
+        page = await this.page(Math.max(1, deadline - Date.now()));
       } catch (err) {
         lastErr = err;
         continue;
