@@ -118,7 +118,8 @@ export class NodeInspector {
   /** Used bytes in each of V8's heap spaces (old_space, code_space, large_object_space, ...). */
   heapSpaces(): Promise<Record<string, number>> {
     return this.evaluate(
-      `Object.fromEntries(process.getBuiltinModule('node:v8').getHeapSpaceStatistics().map((s) => [s.space_name, s.space_used_size]))`,
+      // process.getBuiltinModule is Node 20.16+; before it, the inspector's command line API has require.
+      `Object.fromEntries((process.getBuiltinModule ? process.getBuiltinModule('node:v8') : require('node:v8')).getHeapSpaceStatistics().map((s) => [s.space_name, s.space_used_size]))`,
     );
   }
 
