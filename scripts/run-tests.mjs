@@ -85,9 +85,9 @@ const env =
 // shares with others (node's and Chromium's code), so another test's processes starting or ending
 // beside them would move what they measure.
 const isMemory = (file) => MEMORY_ONLY.has(path.basename(file));
-const isE2e = (file) => file.includes(`${path.sep}test${path.sep}e2e${path.sep}`);
+const isE2e = (file) => path.relative(root, file).split(path.sep)[1] === 'e2e';
 const phases = [
-  { name: 'unit and http', concurrency: 2, files: files.filter((f) => !isE2e(f)) },
+  { name: 'unit and http', concurrency: 2, files: files.filter((f) => !isE2e(f) && !isMemory(f)) },
   { name: 'end-to-end', concurrency: 2, files: files.filter((f) => isE2e(f) && !isMemory(f)) },
   { name: 'memory', concurrency: 1, files: files.filter((f) => isMemory(f)) },
 ].filter((phase) => phase.files.length > 0);
@@ -98,6 +98,10 @@ function runPhase(phase) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: 'inherit', cwd: root, env });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on('error', (error) => {
+      console.error(`${phase.name}: the test runner could not start: ${error.message}`);
+      resolve(1);
+    });
   });
 }
 
