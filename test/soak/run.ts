@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const durationMs = Math.round(minutes * 60_000);
   const scale = durationMs / (2 * 3_600_000);
   process.stderr.write(
-    `soak: ${minutes} min at the 2-hour plan's pace: about ${Math.round(FULL_PLAN.reconnects * scale)} reconnects, ${Math.round(FULL_PLAN.incoming * scale)} incoming, ${Math.round(FULL_PLAN.sends * scale)} sends\n`,
+    `soak: ${minutes} min at the 2-hour plan's pace: about ${Math.round(FULL_PLAN.faults * scale)} faults (4 in 5 a reconnect), ${Math.round(FULL_PLAN.incoming * scale)} incoming, ${Math.round(FULL_PLAN.sends * scale)} sends\n`,
   );
   const result = await runSoak({
     durationMs,
