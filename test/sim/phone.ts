@@ -16,7 +16,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { describeError } from '../../src/common/errors';
-import { sleep } from '../support/wait';
+import { sleep, withTimeout } from '../support/wait';
 import type { SimConfig, SimRuntimeConfig } from './page/config';
 import type { SimIncoming, SimLogEntry, SimLogoutSignal, SimMe, SimOutboxEntry, SimPageError, SimRequiredModules, SimState } from './page/types';
 
@@ -38,19 +38,13 @@ function isTransient(err: unknown): boolean {
 }
 
 /**
- * `work`, or a transient error once `ms` pass. Puppeteer's evaluate waits for the frame's next
+ * `work`, or a transient miss once `ms` pass. Puppeteer's evaluate waits for the frame's next
  * execution context while the page reloads (a logout, a re-pair), up to the page's default
  * timeout (30 s), longer than any caller here waits; every call promises its caller an answer
  * within the caller's own timeout.
  */
-function within<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`__sim is not available (page booting): no answer within ${Math.round(ms)} ms`)), Math.max(1, ms));
-  });
-  work.catch(() => undefined);
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
+const within = <T>(work: Promise<T>, ms: number): Promise<T> =>
+  withTimeout(work, Math.max(1, ms), 'an answer while __sim is not available (page booting or reloading)');
 
 /** How long one look at the browser's pages may take: a stuck page must not use a whole budget. */
 const PAGE_TRY_MS = 5_000;
