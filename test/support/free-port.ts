@@ -6,14 +6,14 @@ import net from 'node:net';
  * found free there can be taken by any connection of a test running beside this one (a browser,
  * a fetch, a database client) in the moment before the daemon listens on it.
  */
-function ephemeralRange(): [number, number] {
+function ephemeralLow(): number {
   try {
-    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    if (low !== undefined && high !== undefined && Number.isInteger(low) && Number.isInteger(high)) return [low, high];
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low)) return low;
   } catch {
     // Not Linux: the IANA range, which other systems use.
   }
-  return [49152, 65535];
+  return 49152;
 }
 
 const FIRST = 10_000;
@@ -36,8 +36,7 @@ function listenOnce(port: number): Promise<number | null> {
  * it before it is used.
  */
 export async function freePort(): Promise<number> {
-  const [low] = ephemeralRange();
-  const span = low - FIRST;
+  const span = ephemeralLow() - FIRST;
   if (span >= 1_000) {
     for (let attempt = 0; attempt < 50; attempt++) {
       const port = await listenOnce(FIRST + Math.floor(Math.random() * span));
