@@ -9,6 +9,7 @@ import { AppError } from '../common/errors';
 import type { PairedAccount } from './wa-client';
 import { createAuthStrategy } from './auth-strategy';
 import { skipUnneededRequests } from './request-filter';
+import { handlePipeErrors } from './browser-pipes';
 import { dropStaged, stageFile } from './stage-file';
 import { toIncoming } from './to-incoming';
 import type { MediaSendOptions, OutgoingFile, SendOptions, SentMessage, WaClient, WaClientEvent } from './wa-client';
@@ -212,6 +213,8 @@ export class WwebjsClient implements WaClient {
 
   private watchBrowser(browser: Browser): void {
     browser.on('disconnected', () => this.emit({ type: 'browser_disconnected' }));
+    // A dead pipe's EPIPE adds nothing to 'disconnected', which reports the browser's end.
+    handlePipeErrors(browser.process(), () => undefined);
     const pid = browser.process()?.pid;
     if (pid !== undefined) this.options.onBrowserProcess?.(pid);
     // Runs before the library adds its own request handler (initWebVersionCache), which
