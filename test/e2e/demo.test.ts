@@ -24,8 +24,26 @@ async function textOf(page: Page, selector: string, accept: (text: string) => bo
   );
 }
 
-async function click(page: Page, selector: string): Promise<void> {
-  await page.waitForSelector(`${selector}:not([disabled])`, { timeout: 30_000 });
+/** What the phone page, the daemon's view of the phone and its log say, for a failure's message. */
+async function explain(daemon: Daemon, page: Page): Promise<string> {
+  const shown = await page
+    .evaluate(() => ['phone-state', 'phone-headline', 'result'].map((id) => `#${id}: ${document.getElementById(id)?.textContent ?? ''}`).join('; '))
+    .catch((error: unknown) => `the page did not answer (${String(error)})`);
+  const view = await fetch(daemon.url('/demo/api/phone'), {
+    headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    signal: AbortSignal.timeout(25_000),
+  })
+    .then(async (res) => `${res.status} ${await res.text()}`)
+    .catch((error: unknown) => `no answer (${String(error)})`);
+  return `the page: ${shown}\nGET /demo/api/phone: ${view}\nthe daemon:\n${daemon.tail()}`;
+}
+
+async function click(page: Page, selector: string, daemon: Daemon): Promise<void> {
+  try {
+    await page.waitForSelector(`${selector}:not([disabled])`, { timeout: 30_000 });
+  } catch (error) {
+    throw new Error(`${selector} was not enabled within 30 s (${String(error)})\n${await explain(daemon, page)}`);
+  }
   await page.click(selector);
 }
 
@@ -34,10 +52,10 @@ async function click(page: Page, selector: string): Promise<void> {
  * says the simulated phone could not act yet (NOT_READY: "wait ..., then try again") try once
  * more. A second refusal fails the test with the page's message.
  */
-async function phoneAction(page: Page, selector: string): Promise<void> {
+async function phoneAction(page: Page, selector: string, daemon: Daemon): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     await page.$eval('#result', (el) => el.removeAttribute('data-ok')).catch(() => undefined);
-    await click(page, selector);
+    await click(page, selector, daemon);
     const ok = await eventually(
       async () => (await page.$eval('#result', (el) => el.getAttribute('data-ok')).catch(() => null)) ?? undefined,
       `the answer to ${selector}`,
@@ -98,7 +116,7 @@ describe('demo mode (WA_SIMULATOR=true) through the phone page', { timeout: 240_
     assert.equal(await qr.$eval('#simulated', (el) => (el as HTMLElement).hidden), false, 'the demo banner is on /qr');
     await phone.goto(scene.daemon.url('/demo/phone'), { waitUntil: 'load' });
     await textOf(phone, '#phone-headline', (t) => /shows a QR: scan it/.test(t), 'the phone sees the QR');
-    await click(phone, '#scan');
+    await click(phone, '#scan', scene.daemon);
     await textOf(qr, '#state', (t) => t === 'ready', '/qr says ready');
     await textOf(qr, '#me', (t) => /Demo Phone \(\+15550001111\)/.test(t), '/qr names the account');
     await textOf(phone, '#phone-state', (t) => t === 'linked', 'the phone is linked');
@@ -106,18 +124,18 @@ describe('demo mode (WA_SIMULATOR=true) through the phone page', { timeout: 240_
 
   it('!ping from the phone page gets pong from the bot', async () => {
     await phone.type('#text', '!ping');
-    await click(phone, '#send');
+    await click(phone, '#send', scene.daemon);
     await textOf(phone, '#messages', (t) => t.includes('pong'), 'pong in the conversation');
     const order = await phone.$$eval('#messages li', (items) => items.map((li) => `${li.getAttribute('data-from')}: ${li.textContent}`));
     assert.deepEqual(order.slice(-2), ['you: !ping', 'bot: pong']);
   });
 
   it('the phone unlinks the bot: /qr shows a fresh QR by itself; scanning again pairs again', async () => {
-    await click(phone, '#logout');
+    await click(phone, '#logout', scene.daemon);
     await textOf(qr, '#state', (t) => t === 'qr', '/qr shows a fresh QR');
     await textOf(qr, '#me', (t) => t === 'Not paired yet', 'nobody paired');
     await textOf(phone, '#phone-headline', (t) => /shows a QR: scan it/.test(t), 'the phone sees the new QR');
-    await click(phone, '#scan');
+    await click(phone, '#scan', scene.daemon);
     await textOf(qr, '#state', (t) => t === 'ready', 'ready again');
     const transitions = scene.daemon.transitions();
     assert.deepEqual(transitions.slice(-5), ['logged_out', 'starting', 'qr', 'authenticated', 'ready'], transitions.join(' '));
@@ -125,7 +143,7 @@ describe('demo mode (WA_SIMULATOR=true) through the phone page', { timeout: 240_
 
   it('a dropped connection: the daemon reconnects with its saved session, no QR', async () => {
     const before = scene.daemon.transitions().length;
-    await phoneAction(phone, '#drop');
+    await phoneAction(phone, '#drop', scene.daemon);
     await textOf(qr, '#state', (t) => t === 'ready', 'ready after the reconnect');
     await eventually(async () => (scene.daemon.transitions().slice(before).includes('ready') ? true : undefined), 'a reconnect', 30_000);
     const after = scene.daemon.transitions().slice(before);
@@ -135,7 +153,7 @@ describe('demo mode (WA_SIMULATOR=true) through the phone page', { timeout: 240_
   });
 
   it('pairing by code from /qr: the number typed there, the code shown there, typed on the phone, ready', async () => {
-    await phoneAction(phone, '#logout');
+    await phoneAction(phone, '#logout', scene.daemon);
     await textOf(qr, '#state', (t) => t === 'qr', 'a fresh QR');
     await qr.waitForSelector('#code-phone', { visible: true });
     await qr.type('#code-phone', '+1 555 000 1111');
@@ -144,7 +162,7 @@ describe('demo mode (WA_SIMULATOR=true) through the phone page', { timeout: 240_
     await textOf(qr, '#code-number', (t) => t === '+15550001111', 'for the number typed');
     await textOf(phone, '#phone-headline', (t) => /asks for a pairing code/.test(t), 'the phone is asked for a code');
     await phone.type('#code', shown);
-    await click(phone, '#code-enter');
+    await click(phone, '#code-enter', scene.daemon);
     await textOf(qr, '#state', (t) => t === 'ready', 'ready by code');
     assert.equal(await qr.$eval('#code-section', (el) => (el as HTMLElement).hidden), true, 'no code once paired');
   });
