@@ -2,6 +2,9 @@ import { after, before } from 'node:test';
 import type { SimPhone } from '../sim';
 import { type Daemon, Sandbox } from './daemon';
 
+/** The line the daemon's safety net logs before it exits on an uncaught exception. */
+const UNCAUGHT = /Uncaught exception: exiting/;
+
 /**
  * What an end-to-end file works with: one sandbox, the daemon of the moment, the attached
  * phone. Everything assigned here is torn down after the file (the phone detached, every
@@ -33,10 +36,16 @@ export class Scene {
     this.daemons.add(value);
   }
 
+  /**
+   * Tears everything down, then fails the file if any of its daemons exited on an uncaught
+   * exception: a crash the process manager would hide by restarting, whatever the tests saw.
+   */
   async dispose(): Promise<void> {
     await this.phone?.detach();
     for (const daemon of this.daemons) if (!daemon.hasExited) await daemon.stop('SIGKILL');
     await this.sandboxValue?.dispose();
+    const crashes = [...this.daemons].flatMap((daemon) => daemon.lines.filter((line) => UNCAUGHT.test(line)));
+    if (crashes.length > 0) throw new Error(`a daemon of this file exited on an uncaught exception:\n${crashes.join('\n')}`);
   }
 }
 
