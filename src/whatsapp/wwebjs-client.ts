@@ -9,7 +9,7 @@ import { AppError } from '../common/errors';
 import type { PairedAccount } from './wa-client';
 import { createAuthStrategy } from './auth-strategy';
 import { skipUnneededRequests } from './request-filter';
-import { handlePipeErrors } from './browser-pipes';
+import { handlePipeErrors } from '../chromium/browser-pipes';
 import { dropStaged, stageFile } from './stage-file';
 import { toIncoming } from './to-incoming';
 import type { MediaSendOptions, OutgoingFile, SendOptions, SentMessage, WaClient, WaClientEvent } from './wa-client';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { handlePipeErrors } from '../../src/whatsapp/browser-pipes';
+import { handlePipeErrors } from '../../src/chromium/browser-pipes';
 import { withTimeout } from '../support/wait';
 
 const SCRIPT = path.join(__dirname, 'support', 'dead-pipe.ts');

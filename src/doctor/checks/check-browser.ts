@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { browserEnvironment } from '../../chromium/browser-env';
+import { handlePipeErrors } from '../../chromium/browser-pipes';
 import { chromiumArgs } from '../../chromium/chromium-flags';
 import type { Config } from '../../config/config';
 import { findBrowser, type FoundBrowser } from '../../config/find-browser';
@@ -39,6 +40,8 @@ async function launch(found: FoundBrowser, config: Config, env: NodeJS.ProcessEn
       pipe: true,
       timeout: LAUNCH_TIMEOUT_MS,
     });
+    // A browser that dies during the check is a FAIL below, not a crash of the doctor.
+    handlePipeErrors(browser.process(), () => undefined);
     const version = await browser.version();
     const page = await browser.newPage();
     await page.goto('about:blank');

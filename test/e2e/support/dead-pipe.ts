@@ -5,7 +5,7 @@
 // and the pending write fails. Prints what it saw, one fact a line.
 import type { Writable } from 'node:stream';
 import puppeteer from 'puppeteer';
-import { handlePipeErrors } from '../../../src/whatsapp/browser-pipes';
+import { handlePipeErrors } from '../../../src/chromium/browser-pipes';
 import { CHROME_PATH, HEADLESS } from '../../support/browser';
 import { sleep } from '../../support/wait';
 
