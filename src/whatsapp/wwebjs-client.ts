@@ -4,12 +4,12 @@
  */
 import type { Browser } from 'puppeteer';
 import type { Message } from 'whatsapp-web.js';
+import { handlePipeErrors } from '../chromium/browser-pipes';
 import type { BrowserMode } from '../config/find-browser';
 import { AppError } from '../common/errors';
 import type { PairedAccount } from './wa-client';
 import { createAuthStrategy } from './auth-strategy';
 import { skipUnneededRequests } from './request-filter';
-import { handlePipeErrors } from '../chromium/browser-pipes';
 import { dropStaged, stageFile } from './stage-file';
 import { toIncoming } from './to-incoming';
 import type { MediaSendOptions, OutgoingFile, SendOptions, SentMessage, WaClient, WaClientEvent } from './wa-client';
