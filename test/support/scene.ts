@@ -1,4 +1,4 @@
-import { after, before } from 'node:test';
+import { after, afterEach, before } from 'node:test';
 import type { SimPhone } from '../sim';
 import { type Daemon, Sandbox } from './daemon';
 
@@ -14,6 +14,8 @@ export class Scene {
   private sandboxValue: Sandbox | null = null;
   private daemonValue: Daemon | null = null;
   private readonly daemons = new Set<Daemon>();
+  /** How many of each daemon's crash lines a test has already failed for. */
+  private readonly crashesReported = new Map<Daemon, number>();
   phone: SimPhone | undefined;
 
   get sandbox(): Sandbox {
@@ -37,15 +39,24 @@ export class Scene {
   }
 
   /**
-   * Tears everything down, then fails the file if any of its daemons exited on an uncaught
-   * exception: a crash the process manager would hide by restarting, whatever the tests saw.
+   * Fails the test that just ran if a daemon of this scene exited on an uncaught exception
+   * during it: a crash that a process manager would hide behind a restart, whatever the test saw.
+   * Each crash is reported once, by the test it happened in.
    */
+  checkNoCrash(): void {
+    const fresh = [...this.daemons].flatMap((daemon) => {
+      const crashes = daemon.lines.filter((line) => UNCAUGHT.test(line));
+      const reported = this.crashesReported.get(daemon) ?? 0;
+      this.crashesReported.set(daemon, crashes.length);
+      return crashes.slice(reported);
+    });
+    if (fresh.length > 0) throw new Error(`a daemon exited on an uncaught exception during this test:\n${fresh.join('\n')}`);
+  }
+
   async dispose(): Promise<void> {
     await this.phone?.detach();
     for (const daemon of this.daemons) if (!daemon.hasExited) await daemon.stop('SIGKILL');
     await this.sandboxValue?.dispose();
-    const crashes = [...this.daemons].flatMap((daemon) => daemon.lines.filter((line) => UNCAUGHT.test(line)));
-    if (crashes.length > 0) throw new Error(`a daemon of this file exited on an uncaught exception:\n${crashes.join('\n')}`);
   }
 }
 
@@ -56,6 +67,9 @@ export function useScene(setup: (scene: Scene) => Promise<void> = async () => un
     scene.sandbox = await Sandbox.create();
     await setup(scene);
   });
+  // A hook that throws skips the hooks of its kind registered after it: the check is an
+  // afterEach (the only one in the e2e files), never part of the clean-up in `after`.
+  afterEach(() => scene.checkNoCrash());
   after(() => scene.dispose());
   return scene;
 }
