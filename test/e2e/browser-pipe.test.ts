@@ -1,9 +1,11 @@
 // The DevTools pipe when Chromium dies, with a real browser: puppeteer stops listening for the
-// pipe's errors when its connection closes (browser.close() and disconnect() dispose its
-// listeners), so a write still pending then fails on a stream nobody listens to, and Node makes
-// that an uncaught exception: the daemon would exit. handlePipeErrors keeps them handled.
+// pipe's errors once the Browser is closed or disconnected (both dispose its listeners), so a
+// write still pending then fails on a stream nobody listens to, and Node makes that an uncaught
+// exception: the daemon would exit. handlePipeErrors keeps them handled.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { handlePipeErrors } from '../../src/chromium/browser-pipes';
@@ -13,15 +15,28 @@ const SCRIPT = path.join(__dirname, 'support', 'dead-pipe.ts');
 
 /** The script's exit code and output, for `bare` (puppeteer alone) or `guarded` (with handlePipeErrors). */
 async function deadPipe(mode: 'bare' | 'guarded'): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const profile = await mkdtemp(path.join(os.tmpdir(), 'wa-tether-dead-pipe-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, mode, profile], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await withTimeout(new Promise<number | null>((resolve) => child.on('close', resolve)), 45_000, `dead-pipe.ts ${mode} to end`).finally(
-    () => child.kill('SIGKILL'),
-  );
-  return { code, out, err };
+  try {
+    const code = await withTimeout(new Promise<number | null>((resolve) => child.on('close', resolve)), 45_000, `dead-pipe.ts ${mode} to end`);
+    return { code, out, err };
+  } finally {
+    child.kill('SIGKILL');
+    // Whatever the script got to: its browser's whole process group (maybe stopped) ends here.
+    const pid = /^pid: (\d+)$/m.exec(out)?.[1];
+    if (pid !== undefined) {
+      try {
+        process.kill(-Number(pid), 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    await rm(profile, { recursive: true, force: true });
+  }
 }
 
 describe('the DevTools pipe when the browser dies', { timeout: 120_000 }, () => {
@@ -39,6 +54,7 @@ describe('the DevTools pipe when the browser dies', { timeout: 120_000 }, () => 
   it('with handlePipeErrors: the same failure reaches the callback and the process lives on', async () => {
     const { code, out, err } = await deadPipe('guarded');
     assert.match(out, /^listeners after disconnect: 1$/m, out);
+    assert.match(out, /^pending: [1-9]/m, 'the write is still pending when puppeteer disconnects');
     assert.match(out, /^handled (EPIPE|ECONNRESET)$/m, `${out}\n${err}`);
     assert.match(out, /^survived$/m, `${out}\n${err}`);
     assert.equal(code, 0, err);
