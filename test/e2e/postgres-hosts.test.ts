@@ -7,10 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { sessionPaths } from '../../src/config/session-paths';
 import { rm } from 'node:fs/promises';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import type { ClusterBody, ClusterDetailBody, HealthBody } from '../../src/http/bodies';
 import { CHROME_PATH } from '../support/browser';
+import { CrashCheck } from '../support/crash-check';
 import { doctor } from '../support/doctor';
 import { ADMIN_TOKEN, CLIENT_ID, Daemon, REPO_ROOT, Sandbox } from '../support/daemon';
 import { attachPhone, startPairedDaemon } from '../support/phone';
@@ -85,6 +86,8 @@ describe('a session moving between hosts through PostgreSQL', { skip: SKIP ?? fa
     hostB = await Sandbox.create();
     receiver = await WebhookReceiver.start();
   });
+  const crashes = new CrashCheck();
+  afterEach(() => crashes.check(daemons));
   after(async () => {
     for (const daemon of daemons) if (!daemon.hasExited) await daemon.stop('SIGKILL');
     await receiver?.close();

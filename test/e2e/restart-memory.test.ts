@@ -4,8 +4,9 @@
 // starts it, restarts its browser 50 times; node's heap after a full GC may not grow past the
 // bound below, nor may its PSS (malloc's share), its listeners, handles or file descriptors.
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
+import { after, afterEach, before, it } from 'node:test';
 import { renderRuntimeEnv, renderStartFlags } from '../../bench/lib/start-flags';
+import { CrashCheck } from '../support/crash-check';
 import { Daemon, Sandbox } from '../support/daemon';
 import { NodeInspector } from '../support/node-inspector';
 import { applyFault, type SoakFault } from '../soak/soak-faults';
@@ -44,6 +45,9 @@ before(async () => {
   assert.ok(url, 'the daemon printed its inspector URL');
   inspector = await NodeInspector.connect(url);
 });
+
+const crashes = new CrashCheck();
+afterEach(() => crashes.check([daemon]));
 
 after(async () => {
   inspector?.close();

@@ -1,9 +1,7 @@
 import { after, afterEach, before } from 'node:test';
 import type { SimPhone } from '../sim';
+import { CrashCheck } from './crash-check';
 import { type Daemon, Sandbox } from './daemon';
-
-/** The line the daemon's safety net logs before it exits on an uncaught exception. */
-const UNCAUGHT = /Uncaught exception: exiting/;
 
 /**
  * What an end-to-end file works with: one sandbox, the daemon of the moment, the attached
@@ -14,8 +12,7 @@ export class Scene {
   private sandboxValue: Sandbox | null = null;
   private daemonValue: Daemon | null = null;
   private readonly daemons = new Set<Daemon>();
-  /** How many of each daemon's crash lines a test has already failed for. */
-  private readonly crashesReported = new Map<Daemon, number>();
+  private readonly crashes = new CrashCheck();
   phone: SimPhone | undefined;
 
   get sandbox(): Sandbox {
@@ -38,19 +35,9 @@ export class Scene {
     this.daemons.add(value);
   }
 
-  /**
-   * Fails the test that just ran if a daemon of this scene exited on an uncaught exception
-   * during it: a crash that a process manager would hide behind a restart, whatever the test saw.
-   * Each crash is reported once, by the test it happened in.
-   */
+  /** Fails the test that just ran if a daemon of this scene crashed during it (see CrashCheck). */
   checkNoCrash(): void {
-    const fresh = [...this.daemons].flatMap((daemon) => {
-      const crashes = daemon.lines.filter((line) => UNCAUGHT.test(line));
-      const reported = this.crashesReported.get(daemon) ?? 0;
-      this.crashesReported.set(daemon, crashes.length);
-      return crashes.slice(reported);
-    });
-    if (fresh.length > 0) throw new Error(`a daemon exited on an uncaught exception during this test:\n${fresh.join('\n')}`);
+    this.crashes.check(this.daemons);
   }
 
   async dispose(): Promise<void> {
@@ -67,8 +54,6 @@ export function useScene(setup: (scene: Scene) => Promise<void> = async () => un
     scene.sandbox = await Sandbox.create();
     await setup(scene);
   });
-  // A hook that throws skips the hooks of its kind registered after it: the check is an
-  // afterEach (the only one in the e2e files), never part of the clean-up in `after`.
   afterEach(() => scene.checkNoCrash());
   after(() => scene.dispose());
   return scene;
