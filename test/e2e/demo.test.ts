@@ -10,7 +10,7 @@ import { endProcesses, findProfileProcesses } from '../../src/chromium/chromium-
 import { CHROME_PATH, HEADLESS } from '../support/browser';
 import { ADMIN_TOKEN, CLIENT_ID, Daemon } from '../support/daemon';
 import { useScene } from '../support/scene';
-import { eventually, sleep } from '../support/wait';
+import { eventually, sleep, withTimeout } from '../support/wait';
 
 /** The text of `selector` on `page`, once `accept` holds for it. */
 async function textOf(page: Page, selector: string, accept: (text: string) => boolean, what: string): Promise<string> {
@@ -26,9 +26,13 @@ async function textOf(page: Page, selector: string, accept: (text: string) => bo
 
 /** What the phone page, the daemon's view of the phone and its log say, for a failure's message. */
 async function explain(daemon: Daemon, page: Page): Promise<string> {
-  const shown = await page
-    .evaluate(() => ['phone-state', 'phone-headline', 'result'].map((id) => `#${id}: ${document.getElementById(id)?.textContent ?? ''}`).join('; '))
-    .catch((error: unknown) => `the page did not answer (${String(error)})`);
+  const shown = await withTimeout(
+    page.evaluate(() =>
+      ['phone-state', 'phone-headline', 'result'].map((id) => `#${id}: ${document.getElementById(id)?.textContent ?? ''}`).join('; '),
+    ),
+    10_000,
+    'the phone page',
+  ).catch((error: unknown) => `the page did not answer (${String(error)})`);
   const view = await fetch(daemon.url('/demo/api/phone'), {
     headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
     signal: AbortSignal.timeout(25_000),
