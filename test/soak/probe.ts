@@ -18,6 +18,12 @@ export interface Sample {
   readonly heapSpaces: Readonly<Record<string, number>>;
   readonly treePssBytes: number;
   readonly nodePssBytes: number;
+  /**
+   * Node's anonymous memory (Pss_Anon + Pss_Shmem): its heaps, malloc arenas and stacks. No other
+   * process shares them, so unlike node's PSS (which splits the node binary's pages with every
+   * other node process on the machine) it does not move when other programs start or end.
+   */
+  readonly nodeAnonBytes: number;
   readonly fds: number;
   /** Handles and requests by kind (TCPWRAP, Timeout, FSReqCallback, ...). */
   readonly resources: Readonly<Record<string, number>>;
@@ -39,6 +45,7 @@ export const SERIES = [
   { key: 'codeBytes', label: "  of which V8's compiled code", unit: 'MiB', floor: 2 * 2 ** 20 },
   { key: 'treePssBytes', label: "the tree's PSS", unit: 'MiB', floor: 16 * 2 ** 20 },
   { key: 'nodePssBytes', label: "node's PSS", unit: 'MiB', floor: 8 * 2 ** 20 },
+  { key: 'nodeAnonBytes', label: '  of which anonymous (heaps, arenas)', unit: 'MiB', floor: 8 * 2 ** 20 },
   { key: 'fds', label: 'file descriptors', unit: '', floor: 2 },
   { key: 'handles', label: 'handles and timers', unit: '', floor: 3 },
   { key: 'listeners', label: 'emitter listeners', unit: '', floor: 3 },
@@ -84,6 +91,7 @@ export async function takeSample(target: ProbeTarget, inspector: NodeInspector, 
     heapSpaces,
     treePssBytes: tree.pss,
     nodePssBytes: tree.node.pss,
+    nodeAnonBytes: tree.node.anon,
     fds,
     resources,
     listeners: Object.values(byClass).reduce((sum, c) => sum + c.listeners, 0),
