@@ -33,11 +33,9 @@ async function explain(daemon: Daemon, page: Page): Promise<string> {
     10_000,
     'the phone page',
   ).catch((error: unknown) => `the page did not answer (${String(error)})`);
-  const view = await fetch(daemon.url('/demo/api/phone'), {
-    headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
-    signal: AbortSignal.timeout(25_000),
-  })
-    .then(async (res) => `${res.status} ${await res.text()}`)
+  const view = await daemon
+    .request('GET', '/demo/api/phone')
+    .then(({ status, body }) => `${status} ${JSON.stringify(body)}`)
     .catch((error: unknown) => `no answer (${String(error)})`);
   return `the page: ${shown}\nGET /demo/api/phone: ${view}\nthe daemon:\n${daemon.tail()}`;
 }
