@@ -213,10 +213,10 @@ export class WwebjsClient implements WaClient {
 
   private watchBrowser(browser: Browser): void {
     browser.on('disconnected', () => this.emit({ type: 'browser_disconnected' }));
+    const child = browser.process();
     // A dead pipe's EPIPE adds nothing to 'disconnected', which reports the browser's end.
-    handlePipeErrors(browser.process(), () => undefined);
-    const pid = browser.process()?.pid;
-    if (pid !== undefined) this.options.onBrowserProcess?.(pid);
+    handlePipeErrors(child, () => undefined);
+    if (child?.pid !== undefined) this.options.onBrowserProcess?.(child.pid);
     // Runs before the library adds its own request handler (initWebVersionCache), which
     // is what skipUnneededRequests relies on.
     const page = this.client.pupPage;
